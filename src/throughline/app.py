@@ -1,0 +1,95 @@
+"""The application factory: one app for the API (and, later, the pages)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from throughline.config import Settings, get_settings
+from throughline.db import Database
+from throughline.kit.errors import DomainError
+
+
+def _field_name(loc: tuple[Any, ...]) -> str:
+    parts = [str(part) for part in loc if part not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+    return JSONResponse({"detail": exc.message}, status_code=exc.status_code, headers=headers)
+
+
+async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    """A 422 whose message names each field that is wrong and why."""
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {"field": _field_name(tuple(error.get("loc", ()))), "message": error.get("msg", "")}
+        for error in exc.errors()
+    ]
+    detail = "; ".join(f"{error['field']}: {error['message']}" for error in errors)
+    return JSONResponse({"detail": detail, "errors": errors}, status_code=422)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    database: Database | None = None,
+    run_worker: bool | None = None,
+) -> FastAPI:
+    settings = settings or get_settings()
+    database = database or Database.from_settings(settings)
+    embedded = settings.embedded_worker if run_worker is None else run_worker
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        task = None
+        if embedded:
+            from throughline.worker.runner import Worker
+
+            worker = Worker(database, settings, name="embedded")
+            task = asyncio.create_task(worker.run_forever())
+        try:
+            yield
+        finally:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            await database.dispose()
+
+    app = FastAPI(
+        title="Throughline",
+        version="0.1.0",
+        description="Technical support where one person owns your problem.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.database = database
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+
+    from throughline.api import router
+
+    app.include_router(router)
+
+    @app.get("/healthz", tags=["ops"])
+    async def healthz() -> JSONResponse:
+        try:
+            async with database.unit_of_work(write=False) as session:
+                await session.execute(text("SELECT 1"))
+        except Exception as exc:  # noqa: BLE001 - any failure means "not healthy"
+            return JSONResponse({"status": "unavailable", "error": str(exc)}, status_code=503)
+        return JSONResponse(
+            {"status": "ok", "database": "sqlite" if database.is_sqlite else "postgresql"}
+        )
+
+    return app

@@ -1,0 +1,85 @@
+"""Every query of assignment. Row locks live here and only here.
+
+On PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets many processes assign at once
+without ever giving one case two owners or one rep more than their room: a
+rep row or case row another transaction is working on is skipped, not
+shared. SQLite renders no FOR UPDATE; there the writer's ``BEGIN IMMEDIATE``
+already makes each assignment the only one running.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from throughline.cases.rules import Status
+from throughline.models import Case, Rep
+
+
+async def lock_free_rep(session: AsyncSession) -> Rep | None:
+    """The on-shift rep with room who has the fewest active cases, then the longest idle."""
+    return await session.scalar(
+        select(Rep)
+        .where(Rep.on_shift, Rep.is_active, Rep.active_cases < Rep.capacity)
+        .order_by(Rep.active_cases, Rep.last_assigned_at.asc().nulls_first(), Rep.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)
+    )
+
+
+async def lock_next_waiting_case(session: AsyncSession) -> Case | None:
+    """The unowned case that is due first (plan tier plays no part)."""
+    return await session.scalar(
+        select(Case)
+        .where(Case.owner_id.is_(None), Case.status != Status.RESOLVED)
+        .order_by(Case.due_at, Case.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)
+    )
+
+
+async def lock_rep(session: AsyncSession, rep_id: int) -> Rep | None:
+    return await session.scalar(
+        select(Rep)
+        .where(Rep.id == rep_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+async def add_load(session: AsyncSession, changes: Mapping[int, int]) -> None:
+    """Move reps' active-case counts, in id order so that two transactions never deadlock."""
+    for rep_id in sorted(changes):
+        delta = changes[rep_id]
+        if delta:
+            await session.execute(
+                update(Rep)
+                .where(Rep.id == rep_id)
+                .values(active_cases=Rep.active_cases + delta)
+                .execution_options(synchronize_session=False)
+            )
+
+
+async def claim_case(session: AsyncSession, case_id: int, rep_id: int, now: datetime) -> bool:
+    """Give an unowned case its owner; False when somebody else already took it."""
+    result = await session.execute(
+        update(Case)
+        .where(Case.id == case_id, Case.owner_id.is_(None))
+        .values(owner_id=rep_id, assigned_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def mark_assigned(session: AsyncSession, rep_id: int, now: datetime) -> None:
+    await session.execute(
+        update(Rep)
+        .where(Rep.id == rep_id)
+        .values(active_cases=Rep.active_cases + 1, last_assigned_at=now)
+        .execution_options(synchronize_session=False)
+    )

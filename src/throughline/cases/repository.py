@@ -1,0 +1,255 @@
+"""Every query about cases: lookups, timelines, steps, the list and the work list."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, func, literal, select, union_all, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from throughline.assignment.rules import PastCase
+from throughline.cases.rules import Reason, Status
+from throughline.kit.errors import InvalidInput, NotFound
+from throughline.models import (
+    Case,
+    CaseAttention,
+    Escalation,
+    FollowUp,
+    Rep,
+    Step,
+    TimelineEntry,
+)
+
+
+def parse_number(number: str) -> int:
+    text = number.strip().upper()
+    if text.startswith("TL-"):
+        text = text[3:]
+    if not text.isdigit() or len(text) > 18:
+        raise NotFound(f"no case {number!r}: case numbers look like TL-1042")
+    return int(text)
+
+
+async def get_case(session: AsyncSession, number: str | int, *, for_update: bool = False) -> Case:
+    case_id = number if isinstance(number, int) else parse_number(number)
+    query = select(Case).where(Case.id == case_id)
+    if for_update:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    case = await session.scalar(query)
+    if case is None:
+        raise NotFound(f"no case TL-{case_id}")
+    return case
+
+
+async def by_token_hash(
+    session: AsyncSession, token_hash: str, *, for_update: bool = False
+) -> Case:
+    query = select(Case).where(Case.status_token_hash == token_hash)
+    if for_update:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    case = await session.scalar(query)
+    if case is None:
+        raise NotFound("no case behind this link; check that it was copied whole")
+    return case
+
+
+async def past_cases(
+    session: AsyncSession, customer_id: int, *, since: datetime, exclude: int | None = None
+) -> list[PastCase]:
+    query = select(Case.owner_id, Case.created_at).where(
+        Case.customer_id == customer_id, Case.created_at >= since
+    )
+    if exclude is not None:
+        query = query.where(Case.id != exclude)
+    rows = await session.execute(query.order_by(Case.created_at.desc()).limit(20))
+    return [PastCase(owner_id=row.owner_id, created_at=row.created_at) for row in rows]
+
+
+async def timeline(
+    session: AsyncSession, case_id: int, *, public_only: bool = False
+) -> list[TimelineEntry]:
+    query = select(TimelineEntry).where(TimelineEntry.case_id == case_id)
+    if public_only:
+        query = query.where(TimelineEntry.internal.is_(False))
+    return list(await session.scalars(query.order_by(TimelineEntry.id)))
+
+
+async def first_customer_message(session: AsyncSession, case_id: int) -> str | None:
+    return await session.scalar(
+        select(TimelineEntry.body)
+        .where(TimelineEntry.case_id == case_id, TimelineEntry.kind == "message_in")
+        .order_by(TimelineEntry.id)
+        .limit(1)
+    )
+
+
+async def steps(session: AsyncSession, case_id: int) -> list[Step]:
+    return list(
+        await session.scalars(select(Step).where(Step.case_id == case_id).order_by(Step.id))
+    )
+
+
+async def earlier_step(session: AsyncSession, case_id: int, normalized: str) -> Step | None:
+    return await session.scalar(
+        select(Step)
+        .where(Step.case_id == case_id, Step.normalized == normalized)
+        .order_by(Step.id)
+        .limit(1)
+    )
+
+
+async def rep_names(session: AsyncSession, rep_ids: set[int]) -> dict[int, Rep]:
+    if not rep_ids:
+        return {}
+    return {rep.id: rep for rep in await session.scalars(select(Rep).where(Rep.id.in_(rep_ids)))}
+
+
+async def clear_attention(session: AsyncSession, case_id: int, reasons: frozenset[Reason]) -> None:
+    await session.execute(
+        delete(CaseAttention).where(
+            CaseAttention.case_id == case_id, CaseAttention.reason.in_([r.value for r in reasons])
+        )
+    )
+
+
+async def complete_due_follow_ups(session: AsyncSession, case_id: int, now: datetime) -> None:
+    await session.execute(
+        update(FollowUp)
+        .where(FollowUp.case_id == case_id, FollowUp.done_at.is_(None), FollowUp.due_at <= now)
+        .values(done_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def open_escalation_count(session: AsyncSession, case_id: int) -> int:
+    return int(
+        await session.scalar(
+            select(func.count())
+            .select_from(Escalation)
+            .where(Escalation.case_id == case_id, Escalation.answered_at.is_(None))
+        )
+        or 0
+    )
+
+
+async def pending_due_dates(session: AsyncSession, case_id: int) -> list[datetime]:
+    """When we owe the customer something next: what needs the owner, follow-ups, escalations."""
+    attention = select(CaseAttention.due_at.label("due")).where(CaseAttention.case_id == case_id)
+    follow_ups = select(FollowUp.due_at.label("due")).where(
+        FollowUp.case_id == case_id, FollowUp.done_at.is_(None)
+    )
+    escalations = select(Escalation.due_at.label("due")).where(
+        Escalation.case_id == case_id, Escalation.answered_at.is_(None)
+    )
+    rows = await session.execute(union_all(attention, follow_ups, escalations))
+    return [row.due for row in rows]
+
+
+@dataclass(frozen=True)
+class WorkItemRow:
+    case_id: int
+    reason: str
+    due_at: datetime
+    since: datetime
+
+
+async def work_items(session: AsyncSession, rep_id: int, now: datetime) -> list[WorkItemRow]:
+    """Everything that needs this rep now, in one round trip.
+
+    Each part walks only the rep's unresolved cases (partial index on owner),
+    so the cost follows the size of one work list, not of the whole desk.
+    """
+    raised = select(
+        CaseAttention.case_id, CaseAttention.reason, CaseAttention.due_at, CaseAttention.since
+    ).join(Case, Case.id == CaseAttention.case_id)
+    overdue = (
+        select(
+            Escalation.case_id,
+            literal(Reason.ESCALATION_OVERDUE.value),
+            Escalation.due_at,
+            Escalation.created_at,
+        )
+        .join(Case, Case.id == Escalation.case_id)
+        .where(Escalation.answered_at.is_(None), Escalation.due_at <= now)
+    )
+    follow_ups = (
+        select(
+            FollowUp.case_id, literal(Reason.FOLLOW_UP_DUE.value), FollowUp.due_at, FollowUp.due_at
+        )
+        .join(Case, Case.id == FollowUp.case_id)
+        .where(FollowUp.done_at.is_(None), FollowUp.due_at <= now)
+    )
+    mine = (Case.owner_id == rep_id, Case.status != Status.RESOLVED)
+    rows = await session.execute(
+        union_all(raised.where(*mine), overdue.where(*mine), follow_ups.where(*mine))
+    )
+    return [WorkItemRow(row[0], row[1], row[2], row[3]) for row in rows]
+
+
+async def cases_by_id(session: AsyncSession, ids: set[int]) -> dict[int, Case]:
+    if not ids:
+        return {}
+    return {case.id: case for case in await session.scalars(select(Case).where(Case.id.in_(ids)))}
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    status: str | None = None
+    owner_id: int | None = None
+    unowned: bool = False
+    channel: str | None = None
+
+
+async def list_cases(
+    session: AsyncSession, filters: CaseFilter, *, before_id: int | None, limit: int
+) -> list[Case]:
+    """Newest first, by keyset on the case number, so new cases never shift a page."""
+    query = select(Case)
+    if filters.status:
+        query = query.where(Case.status == filters.status)
+    if filters.owner_id is not None:
+        query = query.where(Case.owner_id == filters.owner_id)
+    if filters.unowned:
+        query = query.where(Case.owner_id.is_(None))
+    if filters.channel:
+        query = query.where(Case.channel == filters.channel)
+    if before_id is not None:
+        query = query.where(Case.id < before_id)
+    return list(await session.scalars(query.order_by(Case.id.desc()).limit(limit)))
+
+
+async def resolution_proposals_due(
+    session: AsyncSession, *, proposed_before: datetime, limit: int
+) -> list[Case]:
+    query = (
+        select(Case)
+        .where(
+            Case.status == Status.RESOLUTION_PROPOSED,
+            Case.resolution_proposed_at <= proposed_before,
+        )
+        .order_by(Case.resolution_proposed_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list(await session.scalars(query))
+
+
+def ensure_limit(limit: int) -> int:
+    if not 1 <= limit <= 200:
+        raise InvalidInput("limit: must be between 1 and 200")
+    return limit
+
+
+async def follow_ups_due_unnoted(
+    session: AsyncSession, *, now: datetime, limit: int
+) -> list[FollowUp]:
+    return list(
+        await session.scalars(
+            select(FollowUp)
+            .where(FollowUp.done_at.is_(None), FollowUp.noted_at.is_(None), FollowUp.due_at <= now)
+            .order_by(FollowUp.due_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    )

@@ -1,0 +1,430 @@
+"""Working a case: opening it, messages, steps, hand-offs and resolution.
+
+Services change the session and never commit; the request or job commits once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from throughline.assignment import service as assignment
+from throughline.assignment.rules import previous_owner
+from throughline.cases import repository
+from throughline.cases.rules import (
+    OwnerAct,
+    Reason,
+    Status,
+    due_at,
+    normalize_step,
+    reasons_cleared_by,
+    status_after_customer_message,
+    status_after_owner_act,
+)
+from throughline.cases.timeline import Kind, record
+from throughline.config import Settings
+from throughline.customers import service as customers
+from throughline.kit.actors import SYSTEM, Actor
+from throughline.kit.audit import audit
+from throughline.kit.errors import Conflict, Forbidden, InvalidInput, NotFound
+from throughline.kit.security import hash_secret, new_nonce, status_token
+from throughline.models import Case, FollowUp, Rep, Step, TimelineEntry
+from throughline.reps import repository as reps
+
+
+@dataclass(frozen=True)
+class NewCase:
+    email: str
+    name: str
+    subject: str
+    body: str
+    severity: int
+    channel: str = "api"
+    plan_tier: str | None = None
+    environment: dict[str, Any] = field(default_factory=dict)
+
+
+def severity_targets(settings: Settings) -> list[Any]:
+    return [settings.severity_target(severity) for severity in (1, 2, 3, 4)]
+
+
+def token_for(settings: Settings, case: Case) -> str:
+    return status_token(settings.resolved_secret_key(), case.status_nonce)
+
+
+def status_url(settings: Settings, token: str) -> str:
+    return f"{settings.base_url.rstrip('/')}/status/{token}"
+
+
+def may_work(actor: Actor, case: Case) -> bool:
+    """The owner works the case; a lead may step in. Anyone else may only add notes."""
+    return actor.rep is not None and (actor.is_lead or actor.rep.id == case.owner_id)
+
+
+def require_may_work(actor: Actor, case: Case, what: str) -> None:
+    if not may_work(actor, case):
+        raise Forbidden(
+            f"only the case owner or a lead may {what} on {case.number}; "
+            "you may add an internal note"
+        )
+
+
+async def open_case(
+    session: AsyncSession, data: NewCase, *, settings: Settings, now: datetime
+) -> tuple[Case, str]:
+    """Store the customer's problem, then find its owner. Returns the case and its status token."""
+    customer = await customers.find_or_create(
+        session,
+        kind="email",
+        value=data.email,
+        name=data.name,
+        now=now,
+        plan_tier=data.plan_tier,
+        environment=data.environment,
+    )
+    past = await repository.past_cases(session, customer.id, since=now - settings.returning_window)
+    nonce = new_nonce()
+    token = status_token(settings.resolved_secret_key(), nonce)
+    case = Case(
+        customer_id=customer.id,
+        subject=data.subject,
+        severity=data.severity,
+        status=Status.NEW,
+        channel=data.channel,
+        plan_tier=customer.plan_tier,
+        environment=dict(data.environment),
+        due_at=due_at(data.severity, now, severity_targets(settings)),
+        status_nonce=nonce,
+        status_token_hash=hash_secret(token),
+        contact_count=1,
+        reopen_count=0,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(case)
+    await session.flush()
+    record(
+        session,
+        case,
+        Kind.MESSAGE_IN,
+        Actor.of_customer(customer.id),
+        now=now,
+        body=data.body,
+        channel=data.channel,
+    )
+    await assignment.assign_new_case(
+        session,
+        case,
+        previous_owner_id=previous_owner(past, now=now, window=settings.returning_window),
+        now=now,
+    )
+    return case, token
+
+
+async def owner_worked(
+    session: AsyncSession, case: Case, actor: Actor, act: OwnerAct, *, now: datetime
+) -> None:
+    """The owner (or a lead) acted: the case moves on and leaves their list where answered."""
+    await repository.clear_attention(session, case.id, reasons_cleared_by(act))
+    await repository.complete_due_follow_ups(session, case.id, now)
+    await set_status(session, case, status_after_owner_act(case.status, act), actor=actor, now=now)
+
+
+async def set_status(
+    session: AsyncSession, case: Case, new_status: str, *, actor: Actor, now: datetime
+) -> None:
+    old = case.status
+    if old == new_status:
+        return
+    case.status = new_status
+    case.updated_at = now
+    record(session, case, Kind.STATUS, actor, now=now, old=old, new=new_status)
+    await assignment.status_changed(session, case, old, now=now)
+
+
+async def add_message(
+    session: AsyncSession, case: Case, actor: Actor, *, body: str, internal: bool, now: datetime
+) -> TimelineEntry:
+    if internal:
+        entry = record(session, case, Kind.NOTE, actor, now=now, body=body)
+        if may_work(actor, case):
+            await owner_worked(session, case, actor, OwnerAct.NOTE, now=now)
+        return entry
+    require_may_work(actor, case, "reply to the customer")
+    if case.status == Status.RESOLVED:
+        raise Conflict(f"{case.number} is resolved; the customer's next message reopens it")
+    entry = record(session, case, Kind.MESSAGE_OUT, actor, now=now, body=body, channel=case.channel)
+    await owner_worked(session, case, actor, OwnerAct.REPLY, now=now)
+    return entry
+
+
+@dataclass(frozen=True)
+class StepResult:
+    step: Step
+    warning: str | None
+
+
+def may_record_step(actor: Actor, case: Case, specialist_team_ids: set[int]) -> bool:
+    return may_work(actor, case) or bool(specialist_team_ids)
+
+
+async def record_step(
+    session: AsyncSession,
+    case: Case,
+    actor: Actor,
+    *,
+    description: str,
+    outcome: str,
+    now: datetime,
+    source: str = "rep",
+) -> StepResult:
+    """Record a step tried; when it was tried before, say so (principle 4) but keep it."""
+    normalized = normalize_step(description)
+    if not normalized:
+        raise InvalidInput("description: must contain words, not only punctuation")
+    earlier = await repository.earlier_step(session, case.id, normalized)
+    warning = None
+    if earlier is not None:
+        who = "the customer"
+        if earlier.rep_id is not None:
+            rep = await session.get(Rep, earlier.rep_id)
+            who = rep.name if rep else "a rep"
+        warning = (
+            f"Already tried on {earlier.created_at:%Y-%m-%d %H:%M} UTC by {who} "
+            f"(outcome: {earlier.outcome.replace('_', ' ')}): {earlier.description}"
+        )
+    step = Step(
+        case_id=case.id,
+        description=description,
+        normalized=normalized,
+        outcome=outcome,
+        rep_id=actor.rep_id,
+        source=source,
+        repeat_of_id=earlier.id if earlier else None,
+        created_at=now,
+    )
+    session.add(step)
+    await session.flush()
+    record(
+        session,
+        case,
+        Kind.STEP,
+        actor,
+        now=now,
+        body=description,
+        step_id=step.id,
+        outcome=outcome,
+        repeated=earlier is not None,
+    )
+    if may_work(actor, case):
+        await owner_worked(session, case, actor, OwnerAct.STEP, now=now)
+    return StepResult(step=step, warning=warning)
+
+
+async def schedule_follow_up(
+    session: AsyncSession, case: Case, actor: Actor, *, due: datetime, note: str, now: datetime
+) -> FollowUp:
+    require_may_work(actor, case, "schedule a follow-up")
+    if due <= now:
+        raise InvalidInput("due_at: must be in the future")
+    if case.status == Status.RESOLVED:
+        raise Conflict(f"{case.number} is resolved")
+    await owner_worked(session, case, actor, OwnerAct.FOLLOW_UP, now=now)
+    follow_up = FollowUp(
+        case_id=case.id, rep_id=actor.rep_id, due_at=due, note=note, created_at=now
+    )
+    session.add(follow_up)
+    await session.flush()
+    record(
+        session,
+        case,
+        Kind.FOLLOW_UP,
+        actor,
+        now=now,
+        body=note,
+        follow_up_id=follow_up.id,
+        due_at=due.isoformat(),
+    )
+    return follow_up
+
+
+async def hand_off(
+    session: AsyncSession, case: Case, actor: Actor, *, to_rep: Rep, note: str, now: datetime
+) -> None:
+    require_may_work(actor, case, "hand off")
+    if not to_rep.is_active:
+        raise InvalidInput(f"to_rep: {to_rep.name} is no longer active")
+    if to_rep.id == case.owner_id:
+        raise Conflict(f"{to_rep.name} already owns {case.number}")
+    if case.status == Status.RESOLVED:
+        raise Conflict(f"{case.number} is resolved; there is nothing to hand off")
+    from_rep = case.owner_id
+    await assignment.hand_off(session, case, to_rep, actor=actor, note=note, now=now)
+    audit(
+        session,
+        actor,
+        "case.hand_off",
+        "case",
+        case.number,
+        from_rep=from_rep,
+        to_rep=to_rep.id,
+        note=note,
+    )
+
+
+async def propose_resolution(
+    session: AsyncSession,
+    case: Case,
+    actor: Actor,
+    *,
+    summary: str,
+    settings: Settings,
+    now: datetime,
+) -> None:
+    require_may_work(actor, case, "propose a resolution")
+    if case.status in (Status.RESOLVED, Status.RESOLUTION_PROPOSED):
+        raise Conflict(f"{case.number} is already {case.status.replace('_', ' ')}")
+    if case.owner_id is None:
+        raise Conflict(f"{case.number} has no owner yet")
+    case.resolution_summary = summary
+    case.resolution_proposed_at = now
+    auto_at = now + settings.auto_resolve_after
+    record(
+        session,
+        case,
+        Kind.RESOLUTION_PROPOSED,
+        actor,
+        now=now,
+        body=summary,
+        auto_resolve_at=auto_at.isoformat(),
+    )
+    await owner_worked(session, case, actor, OwnerAct.PROPOSE, now=now)
+
+
+async def customer_message(
+    session: AsyncSession,
+    case: Case,
+    *,
+    body: str,
+    settings: Settings,
+    now: datetime,
+    channel: str | None = None,
+) -> None:
+    """A customer wrote: stored first, then the case goes back on its owner's list."""
+    actor = Actor.of_customer(case.customer_id)
+    record(
+        session, case, Kind.MESSAGE_IN, actor, now=now, body=body, channel=channel or case.channel
+    )
+    case.contact_count += 1
+    if case.status == Status.RESOLVED:
+        case.reopen_count += 1
+        case.resolved_at = None
+        case.resolution_kind = None
+    if case.status in (Status.RESOLVED, Status.RESOLUTION_PROPOSED):
+        case.resolution_proposed_at = None
+    await set_status(
+        session, case, status_after_customer_message(case.status), actor=actor, now=now
+    )
+    if case.owner_id is not None and case.status != Status.NEW:
+        await assignment.raise_attention(
+            session,
+            case,
+            Reason.CUSTOMER_REPLIED,
+            since=now,
+            due_at=due_at(case.severity, now, severity_targets(settings)),
+        )
+
+
+async def confirm(
+    session: AsyncSession,
+    case: Case,
+    *,
+    fixed: bool,
+    comment: str | None,
+    satisfaction: int | None,
+    settings: Settings,
+    now: datetime,
+) -> None:
+    """The customer's own word decides whether a case is resolved (principle 9)."""
+    if case.status != Status.RESOLUTION_PROPOSED:
+        raise Conflict(
+            f"{case.number} has no proposed resolution to confirm; "
+            "send a message instead and your rep will see it"
+        )
+    actor = Actor.of_customer(case.customer_id)
+    if fixed:
+        case.resolved_at = now
+        case.resolution_kind = "confirmed"
+        case.satisfaction = satisfaction
+        record(
+            session,
+            case,
+            Kind.RESOLUTION_CONFIRMED,
+            actor,
+            now=now,
+            body=comment,
+            satisfaction=satisfaction,
+        )
+        await set_status(session, case, Status.RESOLVED, actor=actor, now=now)
+        return
+    case.resolution_proposed_at = None
+    case.contact_count += 1
+    record(session, case, Kind.RESOLUTION_REJECTED, actor, now=now, body=comment)
+    await set_status(session, case, Status.OPEN, actor=actor, now=now)
+    await assignment.raise_attention(
+        session,
+        case,
+        Reason.RESOLUTION_REJECTED,
+        since=now,
+        due_at=due_at(case.severity, now, severity_targets(settings)),
+    )
+
+
+async def auto_resolve_due(session: AsyncSession, *, settings: Settings, now: datetime) -> int:
+    """Resolve proposals the customer left unanswered for the configured time, saying so."""
+    cases = await repository.resolution_proposals_due(
+        session, proposed_before=now - settings.auto_resolve_after, limit=200
+    )
+    for case in cases:
+        case.resolved_at = now
+        case.resolution_kind = "auto"
+        record(
+            session,
+            case,
+            Kind.AUTO_RESOLVED,
+            SYSTEM,
+            now=now,
+            body=f"We did not hear back within {settings.auto_resolve_days:g} days, so we "
+            "closed this case. Reply at any time and it reopens with the same person.",
+        )
+        await set_status(session, case, Status.RESOLVED, actor=SYSTEM, now=now)
+    return len(cases)
+
+
+async def get_rep(session: AsyncSession, ref: str | int) -> Rep:
+    """A rep by id or email, for hand-offs and filters."""
+    rep = await reps.by_ref(session, ref)
+    if rep is None:
+        raise NotFound(f"no rep {ref!r}")
+    return rep
+
+
+async def note_due_follow_ups(session: AsyncSession, *, now: datetime) -> int:
+    """Put each follow-up that came due on its case's timeline, once; the work list shows it."""
+    due = await repository.follow_ups_due_unnoted(session, now=now, limit=200)
+    for follow_up in due:
+        case = await repository.get_case(session, follow_up.case_id)
+        follow_up.noted_at = now
+        record(
+            session,
+            case,
+            Kind.FOLLOW_UP_DUE,
+            SYSTEM,
+            now=now,
+            body=follow_up.note,
+            follow_up_id=follow_up.id,
+        )
+    return len(due)

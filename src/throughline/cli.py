@@ -1,0 +1,182 @@
+"""The ``throughline`` command: migrate, serve, worker, and managing reps and teams."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
+
+import typer
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from throughline.config import Settings
+from throughline.db import Database
+from throughline.kit.actors import CLI
+from throughline.kit.errors import DomainError
+from throughline.migrate import upgrade
+from throughline.models import utcnow
+
+app = typer.Typer(
+    help="Throughline: technical support where one person owns your problem.", no_args_is_help=True
+)
+rep_app = typer.Typer(help="Reps: the people who own cases.", no_args_is_help=True)
+team_app = typer.Typer(help="Specialist teams that answer escalations.", no_args_is_help=True)
+app.add_typer(rep_app, name="rep")
+app.add_typer(team_app, name="team")
+
+T = TypeVar("T")
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        lines = [
+            f"  THROUGHLINE_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
+            for e in exc.errors()
+        ]
+        typer.echo("Bad settings:\n" + "\n".join(lines), err=True)
+        raise typer.Exit(2) from None
+
+
+def in_session(work: Callable[[AsyncSession, Settings], Awaitable[T]]) -> T:
+    """Run one unit of work against the configured database, after migrating it."""
+    settings = load_settings()
+    upgrade(settings.resolved_database_url)
+
+    async def run() -> T:
+        database = Database.from_settings(settings)
+        try:
+            async with database.unit_of_work() as session:
+                return await work(session, settings)
+        finally:
+            await database.dispose()
+
+    try:
+        return asyncio.run(run())
+    except DomainError as exc:
+        typer.echo(f"Error: {exc.message}", err=True)
+        raise typer.Exit(1) from None
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database to the newest schema."""
+    settings = load_settings()
+    upgrade(settings.resolved_database_url)
+    typer.echo(f"Database is up to date ({settings.resolved_database_url.split('://')[0]}).")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+    workers: Annotated[int, typer.Option(help="Web processes (PostgreSQL for more than 1)")] = 1,
+    demo: Annotated[
+        bool, typer.Option(help="Create the demo workspace on an empty database")
+    ] = True,
+) -> None:
+    """Migrate, then serve the API with the background worker inside (embedded default)."""
+    import uvicorn
+
+    settings = load_settings()
+    upgrade(settings.resolved_database_url)
+    if demo:
+        from throughline.demo import ensure_demo
+
+        asyncio.run(ensure_demo(settings))
+    typer.echo(f"Throughline on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
+    uvicorn.run(
+        "throughline.asgi:app",
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        proxy_headers=False,
+    )
+
+
+@app.command()
+def worker() -> None:
+    """Run background work (timers, outbox) as its own process; run several at scale."""
+    from throughline.worker.runner import Worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    settings = load_settings()
+    upgrade(settings.resolved_database_url)
+
+    async def run() -> None:
+        database = Database.from_settings(settings)
+        try:
+            await Worker(database, settings).run_forever()
+        finally:
+            await database.dispose()
+
+    try:
+        asyncio.run(run())
+    except KeyboardInterrupt:
+        pass
+
+
+@team_app.command("add")
+def team_add(name: str) -> None:
+    """Create a team (e.g. "Tier 2", "Billing", "Hardware")."""
+    from throughline.reps import service
+
+    async def work(session: AsyncSession, _settings: Settings) -> None:
+        await service.add_team(session, name, actor=CLI, now=utcnow())
+
+    in_session(work)
+    typer.echo(f"Team {name!r} created.")
+
+
+@rep_app.command("add")
+def rep_add(
+    name: Annotated[str, typer.Option(help="Full name, shown to customers")],
+    email: Annotated[str, typer.Option(help="Work email; also the sign-in")],
+    capacity: Annotated[int, typer.Option(help="Active cases at once")] = 5,
+    team: Annotated[list[str] | None, typer.Option(help="Team to join (repeatable)")] = None,
+    lead: Annotated[bool, typer.Option(help="A lead: may step into any case, approves")] = False,
+    extension: Annotated[str | None, typer.Option(help="Direct phone extension")] = None,
+    phone: Annotated[str | None, typer.Option(help="Direct phone number")] = None,
+) -> None:
+    """Add a rep and print their API token (shown once)."""
+    from throughline.reps import service
+
+    async def work(session: AsyncSession, _settings: Settings) -> str:
+        rep, token = await service.add_rep(
+            session,
+            name=name,
+            email=email,
+            capacity=capacity,
+            teams=list(team or []),
+            lead=lead,
+            extension=extension,
+            phone=phone,
+            actor=CLI,
+            now=utcnow(),
+        )
+        return token
+
+    token = in_session(work)
+    typer.echo(f"Rep {name} <{email.lower()}> added. API token (shown once):\n{token}")
+
+
+@rep_app.command("token")
+def rep_token(email: str) -> None:
+    """Issue a new API token for a rep; the old one stops working."""
+    from throughline.reps import repository, service
+
+    async def work(session: AsyncSession, _settings: Settings) -> str:
+        rep = await repository.by_ref(session, email)
+        if rep is None:
+            raise DomainError(f"no rep {email!r}")
+        return await service.new_token(session, rep, actor=CLI)
+
+    typer.echo(in_session(work))
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,113 @@
+"""Settings, read once from the environment (prefix ``THROUGHLINE_``).
+
+A bad value stops the process at start with a message naming the setting,
+rather than failing later in the middle of a customer's request.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+def _parse_number_list(value: object) -> object:
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            text = text[1:-1]
+        return [part.strip() for part in text.split(",") if part.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="THROUGHLINE_", extra="ignore")
+
+    var_dir: Path = Path("var")
+    database_url: str = ""
+    secret_key: str = ""
+    base_url: str = "http://127.0.0.1:8000"
+    company_name: str = "Throughline"
+
+    # Hours from arrival until a case of severity 1, 2, 3, 4 is due.
+    severity_targets_hours: Annotated[list[float], NoDecode] = Field(
+        default_factory=lambda: [1.0, 4.0, 24.0, 72.0]
+    )
+    # Hours a specialist team has to answer an escalation, by case severity.
+    escalation_targets_hours: Annotated[list[float], NoDecode] = Field(
+        default_factory=lambda: [1.0, 4.0, 8.0, 24.0]
+    )
+    returning_customer_days: float = Field(default=30, gt=0)
+    auto_resolve_days: float = Field(default=7, gt=0)
+
+    embedded_worker: bool = True
+    worker_interval_seconds: float = Field(default=5.0, gt=0)
+    outbox_max_attempts: int = Field(default=8, ge=1)
+
+    max_body_chars: int = Field(default=100_000, ge=1)
+    db_pool_size: int = Field(default=10, ge=1)
+
+    @field_validator("severity_targets_hours", "escalation_targets_hours", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        return _parse_number_list(value)
+
+    @field_validator("severity_targets_hours", "escalation_targets_hours")
+    @classmethod
+    def _four_positive(cls, value: list[float]) -> list[float]:
+        if len(value) != 4 or any(hours <= 0 for hours in value):
+            raise ValueError("needs four positive numbers of hours, for severities 1, 2, 3 and 4")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_engine(cls, value: str) -> str:
+        if value and not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError(
+                "must start with sqlite+aiosqlite:// or postgresql+asyncpg:// "
+                f"(got {value.split('://')[0]}://)"
+            )
+        return value
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite+aiosqlite:///{self.var_dir / 'throughline.db'}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    def severity_target(self, severity: int) -> timedelta:
+        return timedelta(hours=self.severity_targets_hours[severity - 1])
+
+    def escalation_target(self, severity: int) -> timedelta:
+        return timedelta(hours=self.escalation_targets_hours[severity - 1])
+
+    @property
+    def returning_window(self) -> timedelta:
+        return timedelta(days=self.returning_customer_days)
+
+    @property
+    def auto_resolve_after(self) -> timedelta:
+        return timedelta(days=self.auto_resolve_days)
+
+    def resolved_secret_key(self) -> str:
+        """The key behind status links; generated once into var/ when not configured."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.var_dir / "secret_key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,105 @@
+"""The one session lifecycle: engines, sessions, and the commit of a unit of work.
+
+Services never commit. A request, a CLI command or a background job opens a
+unit of work with :func:`unit_of_work`, calls services, and commits once.
+
+SQLite allows one writer at a time. A transaction that starts as a reader
+and later writes can fail at once with "database is locked" when another
+connection wrote in between, so writing units of work on SQLite begin with
+``BEGIN IMMEDIATE`` (they wait for the write lock up front, with a busy
+timeout), while read-only ones begin deferred and never block anybody.
+PostgreSQL needs none of this: it gets one engine and row locks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from throughline.config import Settings
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy, not the driver, decide when a transaction begins.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _make_sqlite_engine(url: str, *, immediate: bool, pool_size: int) -> AsyncEngine:
+    engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size)
+    begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
+    event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _begin(conn: Any) -> None:
+        conn.exec_driver_sql(begin)
+
+    return engine
+
+
+@dataclass
+class Database:
+    """The engines of one process: a writer and a reader (the same one on PostgreSQL)."""
+
+    writer: AsyncEngine
+    reader: AsyncEngine
+    is_sqlite: bool
+
+    @classmethod
+    def connect(cls, url: str, *, pool_size: int = 10) -> Database:
+        if url.startswith("sqlite"):
+            database = make_url(url).database
+            if database and database != ":memory:":
+                Path(database).parent.mkdir(parents=True, exist_ok=True)
+            writer = _make_sqlite_engine(url, immediate=True, pool_size=pool_size)
+            reader = _make_sqlite_engine(url, immediate=False, pool_size=pool_size)
+            return cls(writer=writer, reader=reader, is_sqlite=True)
+        engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size)
+        return cls(writer=engine, reader=engine, is_sqlite=False)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Database:
+        return cls.connect(settings.resolved_database_url, pool_size=settings.db_pool_size)
+
+    def sessionmaker(self, *, write: bool) -> async_sessionmaker[AsyncSession]:
+        return async_sessionmaker(
+            self.writer if write else self.reader,
+            expire_on_commit=False,
+            autoflush=True,
+        )
+
+    @asynccontextmanager
+    async def unit_of_work(self, *, write: bool = True) -> AsyncIterator[AsyncSession]:
+        """A session that commits once when the block succeeds, rolls back otherwise."""
+        async with self.sessionmaker(write=write)() as session:
+            try:
+                yield session
+                if write:
+                    await session.commit()
+                else:
+                    await session.rollback()
+            except BaseException:
+                await session.rollback()
+                raise
+
+    async def dispose(self) -> None:
+        await self.writer.dispose()
+        if self.reader is not self.writer:
+            await self.reader.dispose()

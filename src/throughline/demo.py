@@ -1,0 +1,161 @@
+"""The demo workspace created on first start, so a new user has something real to try."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from throughline.cases import service as cases
+from throughline.config import Settings
+from throughline.db import Database
+from throughline.escalations import service as escalations
+from throughline.kit.actors import CLI, Actor
+from throughline.models import Rep, utcnow
+from throughline.reps import service as reps
+
+TEAMS = ("Tier 2", "Billing", "Hardware")
+REPS = (
+    # name, email, capacity, teams, lead, extension
+    ("Alex Rivera", "alex@example.com", 5, ["Tier 2"], True, "2101"),
+    ("Sam Okafor", "sam@example.com", 5, [], False, "2102"),
+    ("Priya Natarajan", "priya@example.com", 4, ["Tier 2", "Hardware"], False, "2103"),
+    ("Jordan Lee", "jordan@example.com", 4, ["Billing"], False, "2104"),
+)
+CASES = (
+    (
+        "maria@example.org",
+        "Maria Gonzalez",
+        "Internet drops every evening",
+        "Since Monday my internet cuts out around 8pm for ten minutes. The router lights go orange.",
+        2,
+        "pro",
+        {"device": "Router XR-500", "os": "n/a"},
+    ),
+    (
+        "tom@example.net",
+        "Tom Becker",
+        "Printer prints blank pages",
+        "The office printer feeds paper but nothing is printed on it. New toner last week.",
+        3,
+        "free",
+        {"device": "LaserJet 4200", "os": "Windows 11", "managed_by_it": True},
+    ),
+    (
+        "aiko@example.jp",
+        "Aiko Tanaka",
+        "Charged twice for March",
+        "My card shows two charges of 29.00 for the March subscription.",
+        3,
+        "business",
+        {},
+    ),
+    (
+        "li@example.com",
+        "Li Wei",
+        "How do I export my contacts?",
+        "I would like to move my contacts to my new phone.",
+        4,
+        "free",
+        {"device": "Pixel 8", "os": "Android 15"},
+    ),
+)
+
+
+async def ensure_demo(settings: Settings) -> bool:
+    """Create the demo workspace when the database has no reps yet; print how to sign in."""
+    database = Database.from_settings(settings)
+    try:
+        async with database.unit_of_work() as session:
+            if await session.scalar(select(func.count()).select_from(Rep)):
+                path = settings.var_dir / "demo-credentials.txt"
+                if path.exists():
+                    print(f"Demo workspace: tokens are in {path}")
+                return False
+            lines = await _create(session, settings)
+    finally:
+        await database.dispose()
+    text = "\n".join(lines)
+    path = settings.var_dir / "demo-credentials.txt"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text + "\n")
+    path.chmod(0o600)
+    print(text)
+    print(f"(saved to {path})")
+    return True
+
+
+async def _create(session: AsyncSession, settings: Settings) -> list[str]:
+    now = utcnow()
+    for team in TEAMS:
+        await reps.add_team(session, team, actor=CLI, now=now)
+    lines = ["Demo workspace created. Rep API tokens:"]
+    made: dict[str, Rep] = {}
+    for name, email, capacity, teams, lead, extension in REPS:
+        rep, token = await reps.add_rep(
+            session,
+            name=name,
+            email=email,
+            capacity=capacity,
+            teams=teams,
+            lead=lead,
+            extension=extension,
+            actor=CLI,
+            now=now,
+        )
+        made[email] = rep
+        lines.append(f"  {name:<16} {email:<20} {'lead' if lead else 'rep ':<5} {token}")
+    await _remedies(session, now)
+    for email in ("alex@example.com", "sam@example.com"):
+        await reps.set_shift(
+            session, made[email], on=True, actor=Actor.of_rep(made[email]), now=now
+        )
+    lines.append("Demo cases (customer status links):")
+    for email, name, subject, body, severity, tier, env in CASES:
+        case, token = await cases.open_case(
+            session,
+            cases.NewCase(
+                email=email,
+                name=name,
+                subject=subject,
+                body=body,
+                severity=severity,
+                channel="email",
+                plan_tier=tier,
+                environment=env,
+            ),
+            settings=settings,
+            now=now,
+        )
+        lines.append(f"  {case.number} {subject:<34} {cases.status_url(settings, token)}")
+        if case.owner_id is not None and subject.startswith("Internet"):
+            owner = Actor.of_rep(await session.get(Rep, case.owner_id))  # type: ignore[arg-type]
+            await cases.record_step(
+                session,
+                case,
+                owner,
+                description="Restart the router",
+                outcome="did_not_work",
+                now=now,
+            )
+            await escalations.escalate(
+                session,
+                case,
+                owner,
+                team_name="Tier 2",
+                settings=settings,
+                now=now,
+                question="Drops at the same hour daily; could this be line maintenance?",
+            )
+    lines.append(
+        f"Try: curl -H 'Authorization: Bearer <token>' {settings.base_url}/api/v1/worklist"
+    )
+    return lines
+
+
+async def _remedies(session: object, now: object) -> None:
+    """The remedy catalogue, once the remedies module provides it."""
+    try:
+        from throughline.remedies.service import seed_catalogue
+    except ImportError:
+        return
+    await seed_catalogue(session, now=now)  # type: ignore[arg-type]

@@ -1,0 +1,38 @@
+"""Every table, imported in one place so that Alembic and the app see the same metadata."""
+
+from throughline.models.base import Base, utcnow
+from throughline.models.case import (
+    FIRST_CASE_NUMBER,
+    Case,
+    CaseAttention,
+    FollowUp,
+    Step,
+    TimelineEntry,
+)
+from throughline.models.escalation import Escalation
+from throughline.models.ops import AuditEntry, OutboxMessage, WorkerHeartbeat
+from throughline.models.people import Customer, Identity, Rep, Team, TeamMember
+from throughline.models.remedy import Action, Remedy, RepRemedyLimit
+
+__all__ = [
+    "FIRST_CASE_NUMBER",
+    "Action",
+    "AuditEntry",
+    "Base",
+    "Case",
+    "CaseAttention",
+    "Customer",
+    "Escalation",
+    "FollowUp",
+    "Identity",
+    "OutboxMessage",
+    "Remedy",
+    "Rep",
+    "RepRemedyLimit",
+    "Step",
+    "Team",
+    "TeamMember",
+    "TimelineEntry",
+    "WorkerHeartbeat",
+    "utcnow",
+]

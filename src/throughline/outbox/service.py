@@ -1,0 +1,110 @@
+"""The transactional outbox: work written in the same transaction as the change needing it.
+
+A worker claims a ready row with a conditional UPDATE (the database is the
+queue), runs its handler, and retries failures with exponential backoff; a
+crashed worker's claim expires after its lease and another worker takes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from throughline.models import OutboxMessage
+
+Handler = Callable[[AsyncSession, dict[str, Any]], Awaitable[None]]
+HANDLERS: dict[str, Handler] = {}
+LEASE = timedelta(minutes=5)
+
+
+def handler(topic: str) -> Callable[[Handler], Handler]:
+    def register(function: Handler) -> Handler:
+        HANDLERS[topic] = function
+        return function
+
+    return register
+
+
+def backoff(attempts: int) -> timedelta:
+    """10 s, 20 s, 40 s … capped at an hour."""
+    return timedelta(seconds=min(10 * 2 ** max(attempts - 1, 0), 3600))
+
+
+async def enqueue(
+    session: AsyncSession,
+    topic: str,
+    payload: dict[str, Any],
+    *,
+    now: datetime,
+    dedupe_key: str | None = None,
+    run_at: datetime | None = None,
+) -> OutboxMessage | None:
+    """Add work to do after commit; with a dedupe key, a second enqueue is a no-op."""
+    message = OutboxMessage(
+        topic=topic,
+        payload=payload,
+        dedupe_key=dedupe_key,
+        run_at=run_at or now,
+        attempts=0,
+        created_at=now,
+    )
+    if dedupe_key is None:
+        session.add(message)
+        return message
+    try:
+        async with session.begin_nested():
+            session.add(message)
+        return message
+    except IntegrityError:
+        return None
+
+
+async def ready_ids(session: AsyncSession, *, now: datetime, limit: int) -> list[int]:
+    rows = await session.scalars(
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.done_at.is_(None),
+            OutboxMessage.failed_at.is_(None),
+            OutboxMessage.run_at <= now,
+            or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now),
+        )
+        .order_by(OutboxMessage.run_at, OutboxMessage.id)
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def claim(session: AsyncSession, message_id: int, *, worker: str, now: datetime) -> bool:
+    """Take one message for this worker; False when another worker got there first."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message_id,
+            OutboxMessage.done_at.is_(None),
+            OutboxMessage.failed_at.is_(None),
+            or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now),
+        )
+        .values(locked_by=worker, locked_until=now + LEASE, attempts=OutboxMessage.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def settle(message: OutboxMessage, *, error: str | None, now: datetime, max_attempts: int) -> None:
+    """After a run: done, retried later with backoff, or failed for good after the last try."""
+    message.locked_by = None
+    message.locked_until = None
+    if error is None:
+        message.done_at = now
+        message.last_error = None
+        return
+    message.last_error = error[:2000]
+    if message.attempts >= max_attempts:
+        message.failed_at = now
+    else:
+        message.run_at = now + backoff(message.attempts)

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from throughline.models import Rep, Team, TeamMember
+
+
+async def by_ref(session: AsyncSession, ref: str | int) -> Rep | None:
+    """A rep by numeric id or by email address."""
+    if isinstance(ref, int) or str(ref).isdigit():
+        return await session.get(Rep, int(ref))
+    return await session.scalar(select(Rep).where(Rep.email == str(ref).strip().lower()))
+
+
+async def by_token_hash(session: AsyncSession, token_hash: str) -> Rep | None:
+    return await session.scalar(
+        select(Rep).where(Rep.token_hash == token_hash, Rep.is_active.is_(True))
+    )
+
+
+async def team_by_name(session: AsyncSession, name: str) -> Team | None:
+    return await session.scalar(select(Team).where(Team.name == name.strip()))
+
+
+async def team_ids_of(session: AsyncSession, rep_id: int) -> set[int]:
+    rows = await session.scalars(select(TeamMember.team_id).where(TeamMember.rep_id == rep_id))
+    return set(rows)
+
+
+async def leads(session: AsyncSession) -> list[Rep]:
+    return list(
+        await session.scalars(
+            select(Rep).where(Rep.is_lead.is_(True), Rep.is_active.is_(True)).order_by(Rep.id)
+        )
+    )
+
+
+async def members_of(session: AsyncSession, team_ids: set[int]) -> set[int]:
+    if not team_ids:
+        return set()
+    rows = await session.scalars(select(TeamMember.rep_id).where(TeamMember.team_id.in_(team_ids)))
+    return set(rows)

@@ -1,0 +1,121 @@
+"""The background worker: timers and the outbox.
+
+Runs inside ``throughline serve`` in the embedded default and as separate
+``throughline worker`` processes at scale. Every job claims its rows (row
+locks skipped by others, or a conditional UPDATE), so any number of workers
+can run at once without doing anything twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import traceback
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from throughline.assignment.service import assign_waiting
+from throughline.cases.service import auto_resolve_due, note_due_follow_ups
+from throughline.config import Settings
+from throughline.db import Database
+from throughline.escalations.service import note_overdue
+from throughline.models import OutboxMessage, WorkerHeartbeat, utcnow
+from throughline.outbox import service as outbox
+
+log = logging.getLogger("throughline.worker")
+
+
+async def _sweep_assignments(session: AsyncSession, *, now: datetime) -> int:
+    return len(await assign_waiting(session, now=now))
+
+
+class Worker:
+    def __init__(self, database: Database, settings: Settings, *, name: str | None = None) -> None:
+        self.database = database
+        self.settings = settings
+        self.name = name or f"{socket.gethostname()}:{os.getpid()}"
+        self.jobs: list[tuple[str, Callable[..., Awaitable[int]]]] = [
+            ("auto_resolve", lambda s, now: auto_resolve_due(s, settings=settings, now=now)),
+            ("overdue_escalations", note_overdue),
+            ("due_follow_ups", note_due_follow_ups),
+            ("assignment_sweep", _sweep_assignments),
+        ]
+
+    async def heartbeat(self, now: datetime, **details: object) -> None:
+        async with self.database.unit_of_work() as session:
+            beat = await session.get(WorkerHeartbeat, self.name)
+            if beat is None:
+                session.add(WorkerHeartbeat(name=self.name, seen_at=now, details=details))
+            else:
+                beat.seen_at = now
+                beat.details = dict(details)
+
+    async def run_timers(self, now: datetime) -> dict[str, int]:
+        done: dict[str, int] = {}
+        for name, job in self.jobs:
+            async with self.database.unit_of_work() as session:
+                done[name] = await job(session, now=now)
+        return done
+
+    async def run_outbox(self, now: datetime, *, batch: int = 50) -> int:
+        """Claim and run ready outbox messages; returns how many were run."""
+        async with self.database.unit_of_work(write=False) as session:
+            candidates = await outbox.ready_ids(session, now=now, limit=batch)
+        ran = 0
+        for message_id in candidates:
+            async with self.database.unit_of_work() as session:
+                claimed = await outbox.claim(session, message_id, worker=self.name, now=now)
+            if not claimed:
+                continue
+            ran += 1
+            await self._run_one(message_id)
+        return ran
+
+    async def _run_one(self, message_id: int) -> None:
+        error: str | None = None
+        try:
+            async with self.database.unit_of_work() as session:
+                message = await session.get(OutboxMessage, message_id)
+                assert message is not None
+                job = outbox.HANDLERS.get(message.topic)
+                if job is None:
+                    raise LookupError(f"no handler for outbox topic {message.topic!r}")
+                await job(session, dict(message.payload))
+        except Exception:  # noqa: BLE001 - any failure is retried, with its traceback kept
+            error = traceback.format_exc(limit=5)
+            log.warning("outbox message %s failed: %s", message_id, error)
+        async with self.database.unit_of_work() as session:
+            message = await session.get(OutboxMessage, message_id)
+            assert message is not None
+            outbox.settle(
+                message, error=error, now=utcnow(), max_attempts=self.settings.outbox_max_attempts
+            )
+
+    async def run_once(self) -> dict[str, int]:
+        now = utcnow()
+        done = await self.run_timers(now)
+        done["outbox"] = await self.run_outbox(now)
+        await self.heartbeat(utcnow(), **done)
+        return done
+
+    async def run_forever(self) -> None:
+        log.info("worker %s started", self.name)
+        while True:
+            try:
+                await self.run_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - the worker must outlive one bad round
+                log.exception("worker round failed; retrying")
+            await asyncio.sleep(self.settings.worker_interval_seconds)
+
+
+async def last_heartbeat(session: AsyncSession) -> WorkerHeartbeat | None:
+    return await session.scalar(
+        select(WorkerHeartbeat).order_by(WorkerHeartbeat.seen_at.desc()).limit(1)
+    )
