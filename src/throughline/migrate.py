@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from alembic import command
@@ -27,9 +28,19 @@ def _ensure_sqlite_folder(url: str) -> None:
 
 
 def upgrade(url: str, revision: str = "head") -> None:
-    """Run the migrations (blocking; call from synchronous code or a thread)."""
+    """Run the migrations, blocking until done.
+
+    Alembic's environment starts its own event loop, so when one is already
+    running in this thread the migrations run in a thread of their own.
+    """
     _ensure_sqlite_folder(url)
-    command.upgrade(alembic_config(url), revision)
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        command.upgrade(alembic_config(url), revision)
+        return
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(command.upgrade, alembic_config(url), revision).result()
 
 
 async def upgrade_async(url: str, revision: str = "head") -> None:
