@@ -15,20 +15,20 @@ import asyncio
 import itertools
 import os
 import shutil
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import asyncpg
 import httpx
 import pytest
 
+from tests.builders import Personas, make_personas
 from throughline.app import create_app
 from throughline.config import Settings
 from throughline.db import Database
 from throughline.kit.pgserver import PostgresNotInstalled, TemporaryPostgres
 from throughline.migrate import upgrade
-from tests.builders import Personas, make_personas
 
 BACKENDS = ("sqlite", "postgresql")
 _counter = itertools.count()

@@ -14,19 +14,20 @@ from throughline.models import Rep, utcnow
 from throughline.reps import service as reps
 
 TEAMS = ("Tier 2", "Billing", "Hardware")
-REPS = (
+REPS: tuple[tuple[str, str, int, list[str], bool, str], ...] = (
     # name, email, capacity, teams, lead, extension
     ("Alex Rivera", "alex@example.com", 5, ["Tier 2"], True, "2101"),
     ("Sam Okafor", "sam@example.com", 5, [], False, "2102"),
     ("Priya Natarajan", "priya@example.com", 4, ["Tier 2", "Hardware"], False, "2103"),
     ("Jordan Lee", "jordan@example.com", 4, ["Billing"], False, "2104"),
 )
-CASES = (
+CASES: tuple[tuple[str, str, str, str, int, str, dict[str, object]], ...] = (
     (
         "maria@example.org",
         "Maria Gonzalez",
         "Internet drops every evening",
-        "Since Monday my internet cuts out around 8pm for ten minutes. The router lights go orange.",
+        "Since Monday my internet cuts out around 8pm for ten minutes. "
+        "The router lights go orange.",
         2,
         "pro",
         {"device": "Router XR-500", "os": "n/a"},

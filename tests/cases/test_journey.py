@@ -23,7 +23,8 @@ async def test_full_journey(client: httpx.AsyncClient, people: Personas) -> None
         headers=owner.headers,
         json={"description": "Restart the router", "outcome": "did_not_work"},
     )
-    assert step.status_code == 201 and step.json()["warning"] is None
+    assert step.status_code == 201
+    assert step.json()["warning"] is None
 
     escalation = await client.post(
         f"/api/v1/cases/{number}/escalations",
@@ -74,4 +75,5 @@ async def test_full_journey(client: httpx.AsyncClient, people: Personas) -> None
     assert confirmed.json()["status"] == "resolved"
 
     worklist = (await client.get("/api/v1/worklist", headers=owner.headers)).json()
-    assert worklist["items"] == [] and worklist["active_cases"] == 0
+    assert worklist["items"] == []
+    assert worklist["active_cases"] == 0

@@ -135,7 +135,7 @@ async def get_work_list(session: ReadSession, actor: CurrentRep) -> WorkList:
     rep = await session.get(Rep, actor.rep_id)
     assert rep is not None
     return WorkList(
-        rep=views.rep_out(rep),  # type: ignore[arg-type]
+        rep=views.rep_out(rep),
         on_shift=rep.on_shift,
         capacity=rep.capacity,
         active_cases=rep.active_cases,

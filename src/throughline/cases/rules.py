@@ -50,7 +50,9 @@ PLAIN_STATUS = {
     Status.NEW: "We have your request and a person is being assigned to it.",
     Status.OPEN: "Your case is being worked on.",
     Status.WAITING_ON_CUSTOMER: "We are waiting for your reply.",
-    Status.WAITING_ON_TEAM: "We have asked a specialist team for help; your contact stays with you.",
+    Status.WAITING_ON_TEAM: (
+        "We have asked a specialist team for help; your contact stays with you."
+    ),
     Status.RESOLUTION_PROPOSED: "We believe it is fixed. Please tell us whether it is.",
     Status.RESOLVED: "Fixed, as you confirmed.",
 }

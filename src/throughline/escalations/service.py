@@ -1,4 +1,7 @@
-"""Escalation keeps the owner (principle 3): specialists answer the owner, who tells the customer."""
+"""Escalation keeps the owner (principle 3).
+
+Specialists answer the owner, who stays responsible and tells the customer.
+"""
 
 from __future__ import annotations
 
