@@ -98,14 +98,22 @@ class Settings(BaseSettings):
 
     def resolved_secret_key(self) -> str:
         """The key behind status links; generated once into var/ when not configured."""
-        if self.secret_key:
-            return self.secret_key
-        path = self.var_dir / "secret_key"
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_urlsafe(48))
+        return self.secret_key or _key_file(self.var_dir.resolve())
+
+
+@lru_cache
+def _key_file(var_dir: Path) -> str:
+    path = var_dir / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Exclusive create: two processes starting at once agree on one key.
+        try:
+            with path.open("x") as handle:
+                handle.write(secrets.token_urlsafe(48))
             path.chmod(0o600)
-        return path.read_text().strip()
+        except FileExistsError:
+            pass
+    return path.read_text().strip()
 
 
 @lru_cache
