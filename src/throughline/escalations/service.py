@@ -5,6 +5,7 @@ Specialists answer the owner, who stays responsible and tells the customer.
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,8 +19,28 @@ from throughline.config import Settings
 from throughline.escalations import repository
 from throughline.kit.actors import SYSTEM, Actor
 from throughline.kit.errors import Conflict, Forbidden, NotFound
-from throughline.models import Case, Escalation, Team
+from throughline.models import Case, Escalation, Step, Team
 from throughline.reps import repository as reps
+
+
+def steps_digest(steps: list[Step]) -> list[dict[str, object]]:
+    """Each distinct step once, with its latest outcome and how often it was tried."""
+    first: dict[str, Step] = {}
+    latest: dict[str, Step] = {}
+    times: Counter[str] = Counter()
+    for step in steps:
+        first.setdefault(step.normalized, step)
+        latest[step.normalized] = step
+        times[step.normalized] += 1
+    return [
+        {
+            "description": step.description,
+            "outcome": latest[key].outcome,
+            "times_tried": times[key],
+            "at": latest[key].created_at.isoformat(),
+        }
+        for key, step in first.items()
+    ]
 
 
 async def may_see_team(session: AsyncSession, actor: Actor, team: Team) -> bool:
@@ -52,10 +73,7 @@ async def escalate(
         asked_by_id=actor.rep_id,
         question=question,
         summary=case_summary(case.subject, await cases.first_customer_message(session, case.id)),
-        steps_tried=[
-            {"description": s.description, "outcome": s.outcome, "at": s.created_at.isoformat()}
-            for s in steps
-        ],
+        steps_tried=steps_digest(steps),
         due_at=now + settings.escalation_target(case.severity),
         created_at=now,
     )
