@@ -15,6 +15,7 @@ from sqlalchemy import text
 from throughline.config import Settings, get_settings
 from throughline.db import Database
 from throughline.kit.errors import DomainError
+from throughline.kit.limits import BodySizeLimit, RateLimit
 
 
 def _field_name(loc: tuple[Any, ...]) -> str:
@@ -72,6 +73,10 @@ def create_app(
         description="Technical support where one person owns your problem.",
         lifespan=lifespan,
     )
+    app.add_middleware(
+        RateLimit, prefix="/api/v1/status/", per_minute=settings.customer_requests_per_minute
+    )
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     app.state.settings = settings
     app.state.database = database
     app.add_exception_handler(DomainError, _domain_error)

@@ -49,7 +49,8 @@ class Settings(BaseSettings):
     worker_interval_seconds: float = Field(default=5.0, gt=0)
     outbox_max_attempts: int = Field(default=8, ge=1)
 
-    max_body_chars: int = Field(default=100_000, ge=1)
+    max_request_bytes: int = Field(default=1_048_576, ge=1024)
+    customer_requests_per_minute: int = Field(default=60, ge=1)
     db_pool_size: int = Field(default=10, ge=1)
 
     @field_validator("severity_targets_hours", "escalation_targets_hours", mode="before")

@@ -128,6 +128,8 @@ async def owner_worked(
     session: AsyncSession, case: Case, actor: Actor, act: OwnerAct, *, now: datetime
 ) -> None:
     """The owner (or a lead) acted: the case moves on and leaves their list where answered."""
+    if actor.rep is not None and actor.rep.id != case.owner_id:
+        audit(session, actor, f"case.lead_{act.value}", "case", case.number, owner=case.owner_id)
     await repository.clear_attention(session, case.id, reasons_cleared_by(act))
     await repository.complete_due_follow_ups(session, case.id, now)
     await set_status(session, case, status_after_owner_act(case.status, act), actor=actor, now=now)
