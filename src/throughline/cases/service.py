@@ -360,7 +360,8 @@ async def confirm(
     if fixed:
         case.resolved_at = now
         case.resolution_kind = "confirmed"
-        case.satisfaction = satisfaction
+        if satisfaction is not None:
+            case.satisfaction = satisfaction
         record(
             session,
             case,
