@@ -17,6 +17,7 @@ from throughline.kit.actors import CLI
 from throughline.kit.errors import DomainError
 from throughline.migrate import upgrade
 from throughline.models import utcnow
+from throughline.remedies.cli import remedy_app
 
 app = typer.Typer(
     help="Throughline: technical support where one person owns your problem.", no_args_is_help=True
@@ -25,6 +26,7 @@ rep_app = typer.Typer(help="Reps: the people who own cases.", no_args_is_help=Tr
 team_app = typer.Typer(help="Specialist teams that answer escalations.", no_args_is_help=True)
 app.add_typer(rep_app, name="rep")
 app.add_typer(team_app, name="team")
+app.add_typer(remedy_app, name="remedy")
 
 T = TypeVar("T")
 

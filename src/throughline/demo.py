@@ -11,6 +11,7 @@ from throughline.db import Database
 from throughline.escalations import service as escalations
 from throughline.kit.actors import CLI, Actor
 from throughline.models import Rep, utcnow
+from throughline.remedies.service import seed_catalogue
 from throughline.reps import service as reps
 
 TEAMS = ("Tier 2", "Billing", "Hardware")
@@ -105,7 +106,7 @@ async def _create(session: AsyncSession, settings: Settings) -> list[str]:
         )
         made[email] = rep
         lines.append(f"  {name:<16} {email:<20} {'lead' if lead else 'rep ':<5} {token}")
-    await _remedies(session, now)
+    await seed_catalogue(session, now=now)
     for email in ("alex@example.com", "sam@example.com"):
         await reps.set_shift(
             session, made[email], on=True, actor=Actor.of_rep(made[email]), now=now
@@ -151,12 +152,3 @@ async def _create(session: AsyncSession, settings: Settings) -> list[str]:
         f"Try: curl -H 'Authorization: Bearer <token>' {settings.base_url}/api/v1/worklist"
     )
     return lines
-
-
-async def _remedies(session: object, now: object) -> None:
-    """The remedy catalogue, once the remedies module provides it."""
-    try:
-        from throughline.remedies.service import seed_catalogue
-    except ImportError:
-        return
-    await seed_catalogue(session, now=now)  # type: ignore[arg-type]
