@@ -117,5 +117,5 @@ async def client(settings: Settings, database: Database) -> AsyncIterator[httpx.
 
 @pytest.fixture
 async def people(database: Database) -> Personas:
-    """owner (on shift, Tier 2 lead's report), other rep, lead, specialist; see builders."""
+    """The personas of permission tests: owner, other rep, lead, specialist, stranger."""
     return await make_personas(database)
