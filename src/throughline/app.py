@@ -4,18 +4,49 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from throughline.config import Settings, get_settings
 from throughline.db import Database
+from throughline.kit.deps import refuse_nul
 from throughline.kit.errors import DomainError
 from throughline.kit.limits import BodySizeLimit, RateLimit
+
+
+class ServerTiming:
+    """Adds ``Server-Timing: app;dur=<ms>``: the time from request to response start.
+
+    On when ``THROUGHLINE_SERVER_TIMING=true``; the benchmarks read server-side latency from it.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+
+        async def timed_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                took = (time.perf_counter() - started) * 1000
+                headers = [
+                    *message.get("headers", []),
+                    (b"server-timing", f"app;dur={took:.3f}".encode()),
+                ]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, timed_send)
 
 
 def _field_name(loc: tuple[Any, ...]) -> str:
@@ -77,6 +108,8 @@ def create_app(
         RateLimit, prefix="/api/v1/status/", per_minute=settings.customer_requests_per_minute
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    if settings.server_timing:
+        app.add_middleware(ServerTiming)
     app.state.settings = settings
     app.state.database = database
     app.add_exception_handler(DomainError, _domain_error)
@@ -84,7 +117,7 @@ def create_app(
 
     from throughline.api import router
 
-    app.include_router(router)
+    app.include_router(router, dependencies=[Depends(refuse_nul)])
 
     @app.get("/healthz", tags=["ops"])
     async def healthz() -> JSONResponse:
@@ -96,5 +129,10 @@ def create_app(
         return JSONResponse(
             {"status": "ok", "database": "sqlite" if database.is_sqlite else "postgresql"}
         )
+
+    @app.get("/api/v1/ping", tags=["ops"])
+    async def ping() -> dict[str, bool]:
+        """A route that does no work: the framework's own cost (benchmark scenario 1)."""
+        return {"pong": True}
 
     return app

@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     max_request_bytes: int = Field(default=1_048_576, ge=1024)
     customer_requests_per_minute: int = Field(default=60, ge=1)
     db_pool_size: int = Field(default=10, ge=1)
+    # Add "Server-Timing: app;dur=<ms>" to every response (benchmarks, diagnosis).
+    server_timing: bool = False
 
     @field_validator("severity_targets_hours", "escalation_targets_hours", mode="before")
     @classmethod

@@ -77,9 +77,13 @@ def _decode_cursor(cursor: str | None) -> int | None:
         return None
     try:
         value = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        return int(value.removeprefix("before:"))
+        case_id = int(value.removeprefix("before:"))
     except (binascii.Error, ValueError, UnicodeDecodeError):
         raise InvalidInput("cursor: not a cursor this API gave out") from None
+    # A forged number beyond a 64-bit id would make the database itself fail.
+    if not 0 < case_id < 2**63:
+        raise InvalidInput("cursor: not a cursor this API gave out")
+    return case_id
 
 
 def _encode_cursor(case_id: int) -> str:

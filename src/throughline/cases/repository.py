@@ -26,7 +26,8 @@ def parse_number(number: str) -> int:
     text = number.strip().upper()
     if text.startswith("TL-"):
         text = text[3:]
-    if not text.isdigit() or len(text) > 18:
+    # isdecimal, not isdigit: "²" is a digit that int() refuses.
+    if not text.isdecimal() or len(text) > 18:
         raise NotFound(f"no case {number!r}: case numbers look like TL-1042")
     return int(text)
 

@@ -8,14 +8,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from throughline.cases import repository as cases
 from throughline.cases.rules import PLAIN_STATUS, Status
+from throughline.cases.timeline import Kind
 from throughline.config import Settings
 from throughline.customers.schemas import ContactOut, PublicEntry, PublicStep, StatusView
 from throughline.kit.security import hash_secret
-from throughline.models import Case, Rep
+from throughline.models import Case, Rep, TimelineEntry
 
 
 async def case_for_token(session: AsyncSession, token: str, *, for_update: bool = False) -> Case:
     return await cases.by_token_hash(session, hash_secret(token), for_update=for_update)
+
+
+def _public_body(entry: TimelineEntry) -> str | None:
+    """An owner change is public, but a hand-off note is for the next rep, never the customer."""
+    if entry.kind == Kind.OWNER:
+        name = (entry.data or {}).get("rep_name") or "A named person"
+        return f"{name} now looks after your case."
+    return entry.body
 
 
 def _author(kind: str, rep: Rep | None, company: str) -> str:
@@ -68,7 +77,7 @@ async def status_view(
             PublicEntry(
                 kind=e.kind,
                 at=e.created_at,
-                body=e.body,
+                body=_public_body(e),
                 author=_author(
                     e.actor_kind,
                     reps.get(e.actor_rep_id) if e.actor_rep_id else None,

@@ -8,6 +8,8 @@ from throughline.models import Escalation, TeamMember
 
 
 async def get(session: AsyncSession, escalation_id: int, *, for_update: bool = False) -> Escalation:
+    if not 0 < escalation_id < 2**63:  # beyond any id; the database would fail, not miss
+        raise NotFound(f"no escalation {escalation_id}")
     query = select(Escalation).where(Escalation.id == escalation_id)
     if for_update:
         query = query.with_for_update().execution_options(populate_existing=True)

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from throughline.config import Settings
 from throughline.db import Database
 from throughline.kit.actors import Actor
-from throughline.kit.errors import Unauthorized
+from throughline.kit.errors import InvalidInput, Unauthorized
 from throughline.kit.security import hash_secret
 from throughline.reps import repository as reps
 
@@ -70,3 +70,11 @@ async def _current_rep(
 
 
 CurrentRep = Annotated[Actor, Depends(_current_rep)]
+
+
+def refuse_nul(request: Request) -> None:
+    """A NUL character in the path or query would make PostgreSQL fail, not just miss."""
+    if "\x00" in request.scope["path"] or any(
+        "\x00" in key or "\x00" in value for key, value in request.query_params.multi_items()
+    ):
+        raise InvalidInput("url: must not contain NUL (%00) characters")

@@ -8,8 +8,11 @@ from throughline.models import Rep, Team, TeamMember
 
 async def by_ref(session: AsyncSession, ref: str | int) -> Rep | None:
     """A rep by numeric id or by email address."""
-    if isinstance(ref, int) or str(ref).isdigit():
-        return await session.get(Rep, int(ref))
+    # isdecimal, not isdigit: "²" is a digit that int() refuses.
+    if isinstance(ref, int) or str(ref).isdecimal():
+        rep_id = int(ref)
+        # No id reaches 2**63; asking the database would fail rather than find nobody.
+        return await session.get(Rep, rep_id) if 0 < rep_id < 2**63 else None
     return await session.scalar(select(Rep).where(Rep.email == str(ref).strip().lower()))
 
 
