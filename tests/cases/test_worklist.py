@@ -71,14 +71,18 @@ async def test_an_internal_note_does_not_answer_the_customer(
     assert await work_items(client, people.owner) == [(number, "customer_replied")]
 
 
-async def test_a_customer_writing_again_before_first_touch_keeps_one_item(
+async def test_a_customer_writing_again_before_first_touch_stays_unanswered(
     client: httpx.AsyncClient, people: Personas
 ) -> None:
     created = await create_case(client, people.owner)
     response = await customer_writes(client, created["status_token"], "Also the TV box drops.")
     assert response.json()["status"] == "new"
     [item] = (await work_list(client, people.owner))["items"]
-    assert (item["number"], item["reason"]) == (created["number"], "new")
+    assert item["number"] == created["number"]
+    assert sorted(item["reasons"]) == ["customer_replied", "new"]
+    # Reading the case and noting something does not answer the second message.
+    await reply(client, people.owner, created["number"], "Two devices drop.", internal=True)
+    assert await work_items(client, people.owner) == [(created["number"], "customer_replied")]
     case = await read_case(client, people.owner, created["number"])
     assert case["contact_count"] == 2
     assert [e["body"] for e in case["timeline"] if e["kind"] == "message_in"] == [

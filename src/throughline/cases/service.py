@@ -330,7 +330,8 @@ async def customer_message(
     await set_status(
         session, case, status_after_customer_message(case.status), actor=actor, now=now
     )
-    if case.owner_id is not None and case.status != Status.NEW:
+    # Even on a case nobody has touched yet: a note must not make this message look answered.
+    if case.owner_id is not None:
         await assignment.raise_attention(
             session,
             case,
