@@ -30,6 +30,7 @@ from throughline.cases.worklist import work_list
 from throughline.escalations import repository as escalations
 from throughline.kit.deps import AppSettings, CurrentRep, ReadSession, WriteSession
 from throughline.kit.errors import InvalidInput
+from throughline.kit.queries import valid_id
 from throughline.models import Rep, utcnow
 from throughline.reps import repository as reps
 
@@ -81,7 +82,7 @@ def _decode_cursor(cursor: str | None) -> int | None:
     except (binascii.Error, ValueError, UnicodeDecodeError):
         raise InvalidInput("cursor: not a cursor this API gave out") from None
     # A forged number beyond a 64-bit id would make the database itself fail.
-    if not 0 < case_id < 2**63:
+    if not valid_id(case_id):
         raise InvalidInput("cursor: not a cursor this API gave out")
     return case_id
 

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from throughline.assignment.rules import PastCase
 from throughline.cases.rules import Reason, Status
 from throughline.kit.errors import InvalidInput, NotFound
+from throughline.kit.queries import one_or_404
 from throughline.models import (
     Case,
     CaseAttention,
@@ -34,25 +35,23 @@ def parse_number(number: str) -> int:
 
 async def get_case(session: AsyncSession, number: str | int, *, for_update: bool = False) -> Case:
     case_id = number if isinstance(number, int) else parse_number(number)
-    query = select(Case).where(Case.id == case_id)
-    if for_update:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    case = await session.scalar(query)
-    if case is None:
-        raise NotFound(f"no case TL-{case_id}")
-    return case
+    return await one_or_404(
+        session,
+        select(Case).where(Case.id == case_id),
+        missing=f"no case TL-{case_id}",
+        for_update=for_update,
+    )
 
 
 async def by_token_hash(
     session: AsyncSession, token_hash: str, *, for_update: bool = False
 ) -> Case:
-    query = select(Case).where(Case.status_token_hash == token_hash)
-    if for_update:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    case = await session.scalar(query)
-    if case is None:
-        raise NotFound("no case behind this link; check that it was copied whole")
-    return case
+    return await one_or_404(
+        session,
+        select(Case).where(Case.status_token_hash == token_hash),
+        missing="no case behind this link; check that it was copied whole",
+        for_update=for_update,
+    )
 
 
 async def past_cases(

@@ -4,19 +4,19 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from throughline.kit.errors import NotFound
+from throughline.kit.queries import one_or_404, valid_id
 from throughline.models import Escalation, TeamMember
 
 
 async def get(session: AsyncSession, escalation_id: int, *, for_update: bool = False) -> Escalation:
-    if not 0 < escalation_id < 2**63:  # beyond any id; the database would fail, not miss
+    if not valid_id(escalation_id):
         raise NotFound(f"no escalation {escalation_id}")
-    query = select(Escalation).where(Escalation.id == escalation_id)
-    if for_update:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    escalation = await session.scalar(query)
-    if escalation is None:
-        raise NotFound(f"no escalation {escalation_id}")
-    return escalation
+    return await one_or_404(
+        session,
+        select(Escalation).where(Escalation.id == escalation_id),
+        missing=f"no escalation {escalation_id}",
+        for_update=for_update,
+    )
 
 
 async def for_team(session: AsyncSession, team_id: int, *, open_only: bool) -> list[Escalation]:

@@ -8,6 +8,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from throughline.kit.errors import NotFound
+from throughline.kit.queries import one_or_404, valid_id
 from throughline.models import Action, Remedy, RepRemedyLimit, TeamMember
 from throughline.remedies.rules import ActionStatus
 
@@ -61,15 +62,14 @@ async def team_ids_by_rep(session: AsyncSession, rep_ids: set[int]) -> dict[int,
 
 
 async def get_action(session: AsyncSession, action_id: int, *, for_update: bool = False) -> Action:
-    if not 0 < action_id < 2**63:  # beyond any id; the database would fail, not miss
+    if not valid_id(action_id):
         raise NotFound(f"no action {action_id}")
-    query = select(Action).where(Action.id == action_id)
-    if for_update:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    action = await session.scalar(query)
-    if action is None:
-        raise NotFound(f"no action {action_id}")
-    return action
+    return await one_or_404(
+        session,
+        select(Action).where(Action.id == action_id),
+        missing=f"no action {action_id}",
+        for_update=for_update,
+    )
 
 
 async def waiting_for(session: AsyncSession, approver_id: int) -> list[Action]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from throughline.kit.queries import valid_id
 from throughline.models import Rep, Team, TeamMember
 
 
@@ -11,8 +12,7 @@ async def by_ref(session: AsyncSession, ref: str | int) -> Rep | None:
     # isdecimal, not isdigit: "²" is a digit that int() refuses.
     if isinstance(ref, int) or str(ref).isdecimal():
         rep_id = int(ref)
-        # No id reaches 2**63; asking the database would fail rather than find nobody.
-        return await session.get(Rep, rep_id) if 0 < rep_id < 2**63 else None
+        return await session.get(Rep, rep_id) if valid_id(rep_id) else None
     return await session.scalar(select(Rep).where(Rep.email == str(ref).strip().lower()))
 
 
