@@ -5,6 +5,11 @@ without ever giving one case two owners or one rep more than their room: a
 rep row or case row another transaction is working on is skipped, not
 shared. SQLite renders no FOR UPDATE; there the writer's ``BEGIN IMMEDIATE``
 already makes each assignment the only one running.
+
+The locks are ``FOR NO KEY UPDATE``: they exclude each other and every UPDATE
+of the row, but not the key-share lock PostgreSQL takes on a row that a new
+row refers to. So a rep writing a reply (a timeline entry naming them) neither
+waits for an assignment that holds their row nor is passed over by it.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ async def lock_free_rep(session: AsyncSession) -> Rep | None:
         .where(Rep.on_shift, Rep.is_active, Rep.active_cases < Rep.capacity)
         .order_by(Rep.active_cases, Rep.last_assigned_at.asc().nulls_first(), Rep.id)
         .limit(1)
-        .with_for_update(skip_locked=True)
+        .with_for_update(skip_locked=True, key_share=True)
         .execution_options(populate_existing=True)
     )
 
@@ -38,7 +43,7 @@ async def lock_next_waiting_case(session: AsyncSession) -> Case | None:
         .where(Case.owner_id.is_(None), Case.status != Status.RESOLVED)
         .order_by(Case.due_at, Case.id)
         .limit(1)
-        .with_for_update(skip_locked=True)
+        .with_for_update(skip_locked=True, key_share=True)
         .execution_options(populate_existing=True)
     )
 
@@ -47,7 +52,7 @@ async def lock_rep(session: AsyncSession, rep_id: int) -> Rep | None:
     return await session.scalar(
         select(Rep)
         .where(Rep.id == rep_id)
-        .with_for_update()
+        .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     )
 

@@ -80,16 +80,43 @@ async def ready_ids(session: AsyncSession, *, now: datetime, limit: int) -> list
 
 
 async def claim(session: AsyncSession, message_id: int, *, worker: str, now: datetime) -> bool:
-    """Take one message for this worker; False when another worker got there first."""
+    """Take one message for this worker; False when another worker got there first.
+
+    The claim repeats every condition of :func:`ready_ids`: a worker's list of
+    candidates may be stale, and a message another worker has just failed and
+    put back for later must wait for its backoff, not run again at once.
+    """
     result = await session.execute(
         update(OutboxMessage)
         .where(
             OutboxMessage.id == message_id,
             OutboxMessage.done_at.is_(None),
             OutboxMessage.failed_at.is_(None),
+            OutboxMessage.run_at <= now,
             or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now),
         )
         .values(locked_by=worker, locked_until=now + LEASE, attempts=OutboxMessage.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def finish(session: AsyncSession, message_id: int, *, worker: str, now: datetime) -> bool:
+    """Mark a message done in its handler's own transaction, if this worker still holds it.
+
+    The handler's changes and "done" then commit together, so a crash between
+    them cannot run the work twice. False when the lease ran out and another
+    worker claimed the message meanwhile: the caller rolls back and leaves the
+    work to that worker.
+    """
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message_id,
+            OutboxMessage.locked_by == worker,
+            OutboxMessage.done_at.is_(None),
+        )
+        .values(done_at=now, locked_by=None, locked_until=None, last_error=None)
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]

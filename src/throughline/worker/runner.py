@@ -34,6 +34,10 @@ async def _sweep_assignments(session: AsyncSession, *, now: datetime) -> int:
     return len(await assign_waiting(session, now=now))
 
 
+class LostClaim(RuntimeError):
+    """This worker's lease on an outbox message ran out and another worker claimed it."""
+
+
 class Worker:
     def __init__(self, database: Database, settings: Settings, *, name: str | None = None) -> None:
         self.database = database
@@ -77,7 +81,6 @@ class Worker:
         return ran
 
     async def _run_one(self, message_id: int) -> None:
-        error: str | None = None
         try:
             async with self.database.unit_of_work() as session:
                 message = await session.get(OutboxMessage, message_id)
@@ -86,15 +89,23 @@ class Worker:
                 if job is None:
                     raise LookupError(f"no handler for outbox topic {message.topic!r}")
                 await job(session, dict(message.payload))
+                if not await outbox.finish(session, message_id, worker=self.name, now=utcnow()):
+                    raise LostClaim(f"the lease ran out and another worker took {message_id}")
+            return
         except Exception:  # noqa: BLE001 - any failure is retried, with its traceback kept
             error = traceback.format_exc(limit=5)
             log.warning("outbox message %s failed: %s", message_id, error)
         async with self.database.unit_of_work() as session:
-            message = await session.get(OutboxMessage, message_id)
+            message = await session.get(OutboxMessage, message_id, with_for_update=True)
             assert message is not None
-            outbox.settle(
-                message, error=error, now=utcnow(), max_attempts=self.settings.outbox_max_attempts
-            )
+            # Another worker's claim after our lease ran out is theirs to settle.
+            if message.locked_by == self.name:
+                outbox.settle(
+                    message,
+                    error=error,
+                    now=utcnow(),
+                    max_attempts=self.settings.outbox_max_attempts,
+                )
 
     async def run_once(self) -> dict[str, int]:
         now = utcnow()
