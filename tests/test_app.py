@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import httpx
 import pytest
+from sqlalchemy import update
 
 from tests.builders import Personas, case_body, create_case
+from throughline.config import Settings
+from throughline.db import Database
+from throughline.models import WorkerHeartbeat, utcnow
+from throughline.worker.runner import Worker
 
 REP_ROUTES = [
     ("GET", "/api/v1/cases"),
@@ -126,7 +132,21 @@ async def test_an_oversized_text_is_refused(client: httpx.AsyncClient, people: P
 async def test_healthz(client: httpx.AsyncClient, backend: str) -> None:
     response = await client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": backend}
+    assert response.json() == {"status": "ok", "database": backend, "worker": None}
+
+
+async def test_healthz_shows_when_the_worker_was_last_seen(
+    client: httpx.AsyncClient, database: Database, settings: Settings
+) -> None:
+    await Worker(database, settings, name="worker-a").run_once()
+    worker = (await client.get("/healthz")).json()["worker"]
+    assert worker["name"] == "worker-a"
+    assert worker["stale"] is False
+    async with database.unit_of_work() as session:
+        await session.execute(update(WorkerHeartbeat).values(seen_at=utcnow() - timedelta(hours=1)))
+    worker = (await client.get("/healthz")).json()["worker"]
+    assert worker["stale"] is True
+    assert worker["age_seconds"] >= 3600
 
 
 EXPECTED_PATHS = [

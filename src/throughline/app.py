@@ -19,6 +19,8 @@ from throughline.db import Database
 from throughline.kit.deps import refuse_nul
 from throughline.kit.errors import DomainError
 from throughline.kit.limits import BodySizeLimit, RateLimit
+from throughline.models import utcnow
+from throughline.worker.runner import last_heartbeat
 
 
 class ServerTiming:
@@ -121,13 +123,29 @@ def create_app(
 
     @app.get("/healthz", tags=["ops"])
     async def healthz() -> JSONResponse:
+        """200 while the database answers; says when a worker was last seen working."""
         try:
             async with database.unit_of_work(write=False) as session:
                 await session.execute(text("SELECT 1"))
+                beat = await last_heartbeat(session)
         except Exception as exc:  # noqa: BLE001 - any failure means "not healthy"
             return JSONResponse({"status": "unavailable", "error": str(exc)}, status_code=503)
+        worker = None
+        if beat is not None:
+            age = (utcnow() - beat.seen_at).total_seconds()
+            worker = {
+                "name": beat.name,
+                "seen_at": beat.seen_at.isoformat(),
+                "age_seconds": round(age, 1),
+                # Silence for ten rounds means background work has stopped: say so loudly.
+                "stale": age > 10 * settings.worker_interval_seconds,
+            }
         return JSONResponse(
-            {"status": "ok", "database": "sqlite" if database.is_sqlite else "postgresql"}
+            {
+                "status": "ok",
+                "database": "sqlite" if database.is_sqlite else "postgresql",
+                "worker": worker,
+            }
         )
 
     @app.get("/api/v1/ping", tags=["ops"])

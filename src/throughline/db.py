@@ -93,8 +93,8 @@ class Database:
                 yield session
                 if write:
                     await session.commit()
-                else:
-                    await session.rollback()
+                # A read ends with close(), which keeps what was loaded usable after the
+                # block (rollback() would expire it).
             except BaseException:
                 await session.rollback()
                 raise

@@ -70,17 +70,6 @@ async def add_load(session: AsyncSession, changes: Mapping[int, int]) -> None:
             )
 
 
-async def claim_case(session: AsyncSession, case_id: int, rep_id: int, now: datetime) -> bool:
-    """Give an unowned case its owner; False when somebody else already took it."""
-    result = await session.execute(
-        update(Case)
-        .where(Case.id == case_id, Case.owner_id.is_(None))
-        .values(owner_id=rep_id, assigned_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
 async def mark_assigned(session: AsyncSession, rep_id: int, now: datetime) -> None:
     await session.execute(
         update(Rep)

@@ -73,13 +73,12 @@ async def assign_waiting(session: AsyncSession, *, now: datetime) -> list[tuple[
         rep = await repository.lock_free_rep(session)
         if rep is None or not has_free_capacity(_load(rep)):
             break
+        # Both rows are locked (or, on SQLite, the whole database is ours): the case
+        # is still unowned and the rep still has room when we write.
         case = await repository.lock_next_waiting_case(session)
         if case is None:
             break
-        if not await repository.claim_case(session, case.id, rep.id, now):
-            continue
         await repository.mark_assigned(session, rep.id, now)
-        await session.refresh(rep)
         await _give(session, case, rep, now=now, why="pulled from the queue")
         pairs.append((case.id, rep.id))
     return pairs
@@ -93,7 +92,6 @@ async def assign_new_case(
         rep = await repository.lock_rep(session, previous_owner_id)
         if rep is not None and can_take_returning(_load(rep)):
             await repository.mark_assigned(session, rep.id, now)
-            await session.refresh(rep)
             await _give(session, case, rep, now=now, why="returning customer")
             return
         case.previous_owner_id = previous_owner_id

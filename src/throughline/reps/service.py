@@ -102,6 +102,9 @@ async def set_shift(
         return
     rep.on_shift = on
     rep.shift_changed_at = now
+    if on:
+        # Idle time counts from the start of the shift, not from yesterday's last case.
+        rep.last_assigned_at = now
     audit(session, actor, "rep.shift", "rep", rep.id, on=on)
     await session.flush()
     if on:
