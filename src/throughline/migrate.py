@@ -41,7 +41,3 @@ def upgrade(url: str, revision: str = "head") -> None:
         return
     with ThreadPoolExecutor(max_workers=1) as pool:
         pool.submit(command.upgrade, alembic_config(url), revision).result()
-
-
-async def upgrade_async(url: str, revision: str = "head") -> None:
-    await asyncio.to_thread(upgrade, url, revision)

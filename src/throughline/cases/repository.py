@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from throughline.assignment.rules import PastCase
 from throughline.cases.rules import Reason, Status
-from throughline.kit.errors import InvalidInput, NotFound
+from throughline.kit.errors import NotFound
 from throughline.kit.queries import one_or_404
 from throughline.models import (
     Case,
@@ -233,12 +233,6 @@ async def resolution_proposals_due(
         .with_for_update(skip_locked=True)
     )
     return list(await session.scalars(query))
-
-
-def ensure_limit(limit: int) -> int:
-    if not 1 <= limit <= 200:
-        raise InvalidInput("limit: must be between 1 and 200")
-    return limit
 
 
 async def follow_ups_due_unnoted(

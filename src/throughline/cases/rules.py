@@ -57,15 +57,6 @@ PLAIN_STATUS = {
     Status.RESOLVED: "Fixed, as you confirmed.",
 }
 
-SEVERITY_WORDS = {
-    1: "Down: nothing works",
-    2: "Badly broken",
-    3: "Something is wrong",
-    4: "A question",
-}
-
-STEP_OUTCOMES = ("worked", "did_not_work", "unknown")
-
 
 def is_active(status: str) -> bool:
     return status in ACTIVE_STATUSES

@@ -29,10 +29,9 @@ from throughline.config import Settings
 from throughline.customers import service as customers
 from throughline.kit.actors import SYSTEM, Actor
 from throughline.kit.audit import audit
-from throughline.kit.errors import Conflict, Forbidden, InvalidInput, NotFound
+from throughline.kit.errors import Conflict, Forbidden, InvalidInput
 from throughline.kit.security import hash_secret, new_nonce, status_token
 from throughline.models import Case, FollowUp, Rep, Step, TimelineEntry
-from throughline.reps import repository as reps
 
 
 @dataclass(frozen=True)
@@ -49,10 +48,6 @@ class NewCase:
 
 def severity_targets(settings: Settings) -> list[Any]:
     return [settings.severity_target(severity) for severity in (1, 2, 3, 4)]
-
-
-def token_for(settings: Settings, case: Case) -> str:
-    return status_token(settings.resolved_secret_key(), case.status_nonce)
 
 
 def status_url(settings: Settings, token: str) -> str:
@@ -406,14 +401,6 @@ async def auto_resolve_due(session: AsyncSession, *, settings: Settings, now: da
         )
         await set_status(session, case, Status.RESOLVED, actor=SYSTEM, now=now)
     return len(cases)
-
-
-async def get_rep(session: AsyncSession, ref: str | int) -> Rep:
-    """A rep by id or email, for hand-offs and filters."""
-    rep = await reps.by_ref(session, ref)
-    if rep is None:
-        raise NotFound(f"no rep {ref!r}")
-    return rep
 
 
 async def note_due_follow_ups(session: AsyncSession, *, now: datetime) -> int:

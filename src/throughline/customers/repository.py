@@ -12,10 +12,3 @@ async def by_identity(session: AsyncSession, kind: str, value: str) -> Customer 
         .join(Identity, Identity.customer_id == Customer.id)
         .where(Identity.kind == kind, Identity.value == value)
     )
-
-
-async def identities_of(session: AsyncSession, customer_id: int) -> list[Identity]:
-    rows = await session.scalars(
-        select(Identity).where(Identity.customer_id == customer_id).order_by(Identity.id)
-    )
-    return list(rows)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-IDENTITY_KINDS = ("email", "chat", "social", "phone")
 PROFICIENCIES = ("novice", "intermediate", "expert")
 
 

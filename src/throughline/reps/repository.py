@@ -37,10 +37,3 @@ async def leads(session: AsyncSession) -> list[Rep]:
             select(Rep).where(Rep.is_lead.is_(True), Rep.is_active.is_(True)).order_by(Rep.id)
         )
     )
-
-
-async def members_of(session: AsyncSession, team_ids: set[int]) -> set[int]:
-    if not team_ids:
-        return set()
-    rows = await session.scalars(select(TeamMember.rep_id).where(TeamMember.team_id.in_(team_ids)))
-    return set(rows)
