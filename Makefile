@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit install lock clean worker
+.PHONY: run test lint typecheck unit install lock clean worker bench
 
 $(STAMP): pyproject.toml requirements/dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,8 +22,8 @@ worker: $(STAMP)
 	$(BIN)/throughline worker
 
 lint: $(STAMP)
-	$(BIN)/ruff format --check src tests
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -31,7 +31,12 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest -q
 
+# The quick benchmark runs inside `unit` too (tests/bench), so the benchmark code cannot rot.
 test: lint typecheck unit
+
+# Benchmarks (issue 6, docs/PERFORMANCE.md): about 20 minutes; QUICK=1 for a tiny run in seconds.
+bench: $(STAMP)
+	$(BIN)/python -m bench.run $(if $(QUICK),--quick)
 
 # Re-pin dependencies after editing pyproject.toml.
 lock:

@@ -11,6 +11,7 @@ import typer
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from throughline.bench.cli import bench_app
 from throughline.config import Settings
 from throughline.db import Database
 from throughline.kit.actors import CLI
@@ -27,6 +28,7 @@ team_app = typer.Typer(help="Specialist teams that answer escalations.", no_args
 app.add_typer(rep_app, name="rep")
 app.add_typer(team_app, name="team")
 app.add_typer(remedy_app, name="remedy")
+app.add_typer(bench_app, name="bench")
 
 T = TypeVar("T")
 
