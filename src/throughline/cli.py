@@ -81,6 +81,9 @@ def serve(
     demo: Annotated[
         bool, typer.Option(help="Create the demo workspace on an empty database")
     ] = True,
+    access_log: Annotated[
+        bool, typer.Option(help="Log every request (turn off behind a proxy that logs them)")
+    ] = True,
 ) -> None:
     """Migrate, then serve the API with the background worker inside (embedded default)."""
     import uvicorn
@@ -98,6 +101,7 @@ def serve(
         port=port,
         workers=workers,
         log_level="info",
+        access_log=access_log,
         proxy_headers=False,
     )
 
