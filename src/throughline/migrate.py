@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -28,16 +29,23 @@ def _ensure_sqlite_folder(url: str) -> None:
 
 
 def upgrade(url: str, revision: str = "head") -> None:
-    """Run the migrations, blocking until done.
-
-    Alembic's environment starts its own event loop, so when one is already
-    running in this thread the migrations run in a thread of their own.
-    """
+    """Run the migrations up to ``revision``, blocking until done."""
     _ensure_sqlite_folder(url)
+    _run(command.upgrade, url, revision)
+
+
+def downgrade(url: str, revision: str) -> None:
+    """Walk the migrations back to ``revision`` ("base": an empty database)."""
+    _run(command.downgrade, url, revision)
+
+
+def _run(step: Callable[[Config, str], None], url: str, revision: str) -> None:
+    # Alembic's environment starts its own event loop, so when one is already
+    # running in this thread the migrations run in a thread of their own.
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        command.upgrade(alembic_config(url), revision)
+        step(alembic_config(url), revision)
         return
     with ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(command.upgrade, alembic_config(url), revision).result()
+        pool.submit(step, alembic_config(url), revision).result()

@@ -53,6 +53,15 @@ class Case(CreatedMixin, Base):
             sqlite_where=text("status = 'resolution_proposed'"),
         ),
         Index("ix_cases_owner_id_id", "owner_id", "id"),
+        # The unowned list, newest first, stays a few pages however old its cases are.
+        Index(
+            "ix_cases_unowned_id",
+            "id",
+            postgresql_where=text("owner_id IS NULL"),
+            sqlite_where=text("owner_id IS NULL"),
+        ),
+        # Reports read cases, steps and escalations by when they were created.
+        Index("ix_cases_created_at", "created_at"),
         Index("ix_cases_status_id", "status", "id"),
         Index("ix_cases_channel_id", "channel", "id"),
         Index("ix_cases_customer_created", "customer_id", "created_at"),
@@ -113,7 +122,10 @@ class Step(IdMixin, CreatedMixin, Base):
     """A troubleshooting step tried on a case, with its outcome."""
 
     __tablename__ = "steps"
-    __table_args__ = (Index("ix_steps_case_id_normalized", "case_id", "normalized"),)
+    __table_args__ = (
+        Index("ix_steps_case_id_normalized", "case_id", "normalized"),
+        Index("ix_steps_created_at", "created_at"),
+    )
 
     case_id: Mapped[int] = mapped_column(BigId, ForeignKey("cases.id", ondelete="CASCADE"))
     description: Mapped[str] = mapped_column(Text)

@@ -14,6 +14,7 @@ from throughline.models.base import Base, BigId, CreatedMixin, IdMixin, Json
 class Escalation(IdMixin, CreatedMixin, Base):
     __tablename__ = "escalations"
     __table_args__ = (
+        Index("ix_escalations_created_at", "created_at"),
         Index(
             "ix_escalations_team_open",
             "team_id",
