@@ -59,11 +59,10 @@ async def make_rep(
             teams=teams,
             lead=lead,
             extension=extension,
+            on_shift=on_shift,
             actor=CLI,
             now=utcnow(),
         )
-        if on_shift:
-            await reps.set_shift(session, rep, on=True, actor=Actor.of_rep(rep), now=utcnow())
         return Person(id=rep.id, name=rep.name, email=rep.email, token=token)
 
 

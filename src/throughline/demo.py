@@ -15,12 +15,12 @@ from throughline.remedies.service import seed_catalogue
 from throughline.reps import service as reps
 
 TEAMS = ("Tier 2", "Billing", "Hardware")
-REPS: tuple[tuple[str, str, int, list[str], bool, str], ...] = (
-    # name, email, capacity, teams, lead, extension
-    ("Alex Rivera", "alex@example.com", 5, ["Tier 2"], True, "2101"),
-    ("Sam Okafor", "sam@example.com", 5, [], False, "2102"),
-    ("Priya Natarajan", "priya@example.com", 4, ["Tier 2", "Hardware"], False, "2103"),
-    ("Jordan Lee", "jordan@example.com", 4, ["Billing"], False, "2104"),
+REPS: tuple[tuple[str, str, int, list[str], bool, str, bool], ...] = (
+    # name, email, capacity, teams, lead, extension, on shift
+    ("Alex Rivera", "alex@example.com", 5, ["Tier 2"], True, "2101", True),
+    ("Sam Okafor", "sam@example.com", 5, [], False, "2102", True),
+    ("Priya Natarajan", "priya@example.com", 4, ["Tier 2", "Hardware"], False, "2103", False),
+    ("Jordan Lee", "jordan@example.com", 4, ["Billing"], False, "2104", False),
 )
 CASES: tuple[tuple[str, str, str, str, int, str, dict[str, object]], ...] = (
     (
@@ -91,8 +91,8 @@ async def _create(session: AsyncSession, settings: Settings) -> list[str]:
     for team in TEAMS:
         await reps.add_team(session, team, actor=CLI, now=now)
     lines = ["Demo workspace created. Rep API tokens:"]
-    made: dict[str, Rep] = {}
-    for name, email, capacity, teams, lead, extension in REPS:
+    await seed_catalogue(session, now=now)
+    for name, email, capacity, teams, lead, extension, on_shift in REPS:
         rep, token = await reps.add_rep(
             session,
             name=name,
@@ -101,16 +101,11 @@ async def _create(session: AsyncSession, settings: Settings) -> list[str]:
             teams=teams,
             lead=lead,
             extension=extension,
+            on_shift=on_shift,
             actor=CLI,
             now=now,
         )
-        made[email] = rep
         lines.append(f"  {name:<16} {email:<20} {'lead' if lead else 'rep ':<5} {token}")
-    await seed_catalogue(session, now=now)
-    for email in ("alex@example.com", "sam@example.com"):
-        await reps.set_shift(
-            session, made[email], on=True, actor=Actor.of_rep(made[email]), now=now
-        )
     lines.append("Demo cases (customer status links):")
     for email, name, subject, body, severity, tier, env in CASES:
         case, token = await cases.open_case(

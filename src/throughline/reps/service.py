@@ -40,6 +40,7 @@ async def add_rep(
     lead: bool = False,
     extension: str | None = None,
     phone: str | None = None,
+    on_shift: bool = False,
 ) -> tuple[Rep, str]:
     """A new rep and their API token (shown once; only its hash is kept)."""
     email = email.strip().lower()
@@ -84,6 +85,8 @@ async def add_rep(
         capacity=capacity,
         teams=[team.name for team in team_rows],
     )
+    if on_shift:
+        await set_shift(session, rep, on=True, actor=actor, now=now)
     return rep, token
 
 
