@@ -149,6 +149,7 @@ def rep_add(
     lead: Annotated[bool, typer.Option(help="A lead: may step into any case, approves")] = False,
     extension: Annotated[str | None, typer.Option(help="Direct phone extension")] = None,
     phone: Annotated[str | None, typer.Option(help="Direct phone number")] = None,
+    on_shift: Annotated[bool, typer.Option(help="Start on shift: pulls waiting cases now")] = False,
 ) -> None:
     """Add a rep and print their API token (shown once)."""
     from throughline.reps import service
@@ -163,6 +164,7 @@ def rep_add(
             lead=lead,
             extension=extension,
             phone=phone,
+            on_shift=on_shift,
             actor=CLI,
             now=utcnow(),
         )

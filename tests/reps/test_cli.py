@@ -85,6 +85,12 @@ async def test_lead_flag_makes_a_lead(database_url: str, tmp_path: Path) -> None
     assert (await api_get(database_url, tmp_path, path, rep)).status_code == 403
 
 
+async def test_on_shift_flag_starts_the_rep_on_shift(database_url: str, tmp_path: Path) -> None:
+    token = token_in(await run("rep", "add", "--name", "Sol", "--email", "sol@x.org", "--on-shift"))
+    listing = (await api_get(database_url, tmp_path, "/api/v1/worklist", token)).json()
+    assert listing["on_shift"] is True
+
+
 async def test_the_same_email_twice_is_refused(database_url: str, tmp_path: Path) -> None:
     first = token_in(await run("rep", "add", "--name", "Ada", "--email", "ada@desk.example"))
     again = await run("rep", "add", "--name", "Ada Two", "--email", "ADA@desk.example")
