@@ -76,15 +76,7 @@ def action_amount(unit: str, amount: Decimal | None) -> Decimal:
         raise InvalidInput("amount: must be a number")
     if amount <= 0:
         raise InvalidInput("amount: must be more than 0")
-    if amount > MAX_AMOUNT:
-        raise InvalidInput(f"amount: must be at most {MAX_AMOUNT}")
-    if kind is Unit.MONEY:
-        if amount != amount.quantize(CENT):
-            raise InvalidInput("amount: at most 2 decimals")
-        return amount.quantize(CENT)
-    if not _whole(amount):
-        raise InvalidInput(f"amount: a whole number of {kind.value}")
-    return amount.quantize(ONE)
+    return _in_unit(kind, amount, "amount")
 
 
 def limit_amount(unit: str, limit: Decimal) -> Decimal:
@@ -92,15 +84,20 @@ def limit_amount(unit: str, limit: Decimal) -> Decimal:
     kind = Unit(unit)
     if not limit.is_finite() or limit < 0:
         raise InvalidInput("limit: must be 0 or more")
-    if limit > MAX_AMOUNT:
-        raise InvalidInput(f"limit: must be at most {MAX_AMOUNT}")
+    return _in_unit(kind, limit, "limit")
+
+
+def _in_unit(kind: Unit, value: Decimal, field: str) -> Decimal:
+    """At most MAX_AMOUNT; money to the cent, days and items whole."""
+    if value > MAX_AMOUNT:
+        raise InvalidInput(f"{field}: must be at most {MAX_AMOUNT}")
     if kind is Unit.MONEY:
-        if limit != limit.quantize(CENT):
-            raise InvalidInput("limit: at most 2 decimals")
-        return limit.quantize(CENT)
-    if not _whole(limit):
-        raise InvalidInput(f"limit: a whole number of {kind.value}")
-    return limit.quantize(ONE)
+        if value != value.quantize(CENT):
+            raise InvalidInput(f"{field}: at most 2 decimals")
+        return value.quantize(CENT)
+    if not _whole(value):
+        raise InvalidInput(f"{field}: a whole number of {kind.value}")
+    return value.quantize(ONE)
 
 
 def parse_limit(unit: str, text: str) -> Decimal:
