@@ -11,17 +11,16 @@ on shift has room.
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
 import random
-import time
 from dataclasses import dataclass, field
 
 import pytest
 from sqlalchemy import text
 
 from tests.builders import make_rep
+from tests.processes import run_together
 from throughline.assignment.service import assign_waiting
-from throughline.bench.desk import DeskJob, DeskResult, desk_process
+from throughline.bench.desk import DeskJob, desk_process
 from throughline.config import Settings
 from throughline.db import Database
 from throughline.models import Rep, utcnow
@@ -84,54 +83,31 @@ async def test_assignment_is_race_free_across_processes(
             capacities[rep.id] = rep.capacity
     rep_ids = sorted(capacities)
 
-    context = multiprocessing.get_context("spawn")
-    start = context.Event()
-    results = context.Queue()
-    processes = [
-        context.Process(
-            target=desk_process,
-            args=(
-                DeskJob(
-                    index=index,
-                    url=database_url,
-                    secret_key=settings.secret_key,
-                    var_dir=str(settings.var_dir),
-                    arrivals=CASES_PER_PROCESS,
-                    # Two reps per process go off and on shift while they own cases.
-                    toggled_reps=tuple(rep_ids[index * 2 : index * 2 + 2]),
-                    resolve_share=0.75,
-                    toggle_every=20,
-                ),
-                start,
-                results,
-            ),
+    jobs = [
+        DeskJob(
+            index=index,
+            url=database_url,
+            secret_key=settings.secret_key,
+            var_dir=str(settings.var_dir),
+            arrivals=CASES_PER_PROCESS,
+            # Two reps per process go off and on shift while they own cases.
+            toggled_reps=tuple(rep_ids[index * 2 : index * 2 + 2]),
+            resolve_share=0.75,
+            toggle_every=20,
         )
         for index in range(PROCESSES)
     ]
-    for process in processes:
-        process.start()
-
     samples = Samples()
     stop = asyncio.Event()
     watcher = asyncio.create_task(monitor(database, capacities, stop, samples))
-    began = time.monotonic()
-    start.set()
-    outcomes: list[DeskResult] = []
     try:
-        for _ in processes:
-            outcomes.append(await asyncio.to_thread(results.get, True, 110))
+        outcomes, elapsed = await run_together(desk_process, jobs, timeout=110)
     finally:
-        elapsed = time.monotonic() - began
         stop.set()
         await watcher
-        for process in processes:
-            await asyncio.to_thread(process.join, 10)
-            if process.is_alive():
-                process.kill()
 
     errors = [outcome.error for outcome in outcomes if outcome.error]
     assert not errors, "\n".join(errors)
-    assert [process.exitcode for process in processes] == [0] * PROCESSES
     opened = sum(outcome.opened for outcome in outcomes)
     resolved = sum(outcome.resolved for outcome in outcomes)
     shift_changes = sum(outcome.shift_changes for outcome in outcomes)

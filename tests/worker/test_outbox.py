@@ -9,7 +9,6 @@ many workers run, each message's work is done once.
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
 import time
 import traceback
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ import pytest
 from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tests.processes import run_together
 from throughline.config import Settings
 from throughline.db import Database
 from throughline.models import OutboxMessage, WorkerHeartbeat, utcnow
@@ -300,34 +300,11 @@ async def test_three_worker_processes_run_each_message_exactly_once(
         for n in range(MESSAGES):
             await outbox.enqueue(session, RECORD_TOPIC, {"n": n}, now=now)
 
-    context = multiprocessing.get_context("spawn")
-    start = context.Event()
-    results = context.Queue()
-    processes = [
-        context.Process(
-            target=run_worker,
-            args=(
-                WorkerJob(f"worker-{i}", database_url, settings.secret_key, str(settings.var_dir)),
-                start,
-                results,
-            ),
-        )
+    jobs = [
+        WorkerJob(f"worker-{i}", database_url, settings.secret_key, str(settings.var_dir))
         for i in range(WORKERS)
     ]
-    for process in processes:
-        process.start()
-    began = time.monotonic()
-    start.set()
-    outcomes: list[WorkerResult] = []
-    try:
-        for _ in processes:
-            outcomes.append(await asyncio.to_thread(results.get, True, 90))
-    finally:
-        elapsed = time.monotonic() - began
-        for process in processes:
-            await asyncio.to_thread(process.join, 10)
-            if process.is_alive():
-                process.kill()
+    outcomes, elapsed = await run_together(run_worker, jobs, timeout=90)
     errors = [outcome.error for outcome in outcomes if outcome.error]
     assert not errors, "\n".join(errors)
 
