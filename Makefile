@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Front-end libraries from the npm registry (package-lock.json), copied as they are: no build.
+VENDOR := src/throughline/web/static/vendor
+ASSETS := $(VENDOR)/.copied
 
 .PHONY: run test lint typecheck unit install lock clean worker bench
 
@@ -13,9 +16,15 @@ $(STAMP): pyproject.toml requirements/dev.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-install: $(STAMP)
+$(ASSETS): package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	mkdir -p $(VENDOR)
+	cp node_modules/htmx.org/dist/htmx.min.js node_modules/htmx-ext-sse/dist/sse.min.js $(VENDOR)/
+	touch $@
 
-run: $(STAMP)
+install: $(STAMP) $(ASSETS)
+
+run: $(STAMP) $(ASSETS)
 	$(BIN)/throughline serve
 
 worker: $(STAMP)
@@ -28,7 +37,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
+unit: $(STAMP) $(ASSETS)
 	$(BIN)/pytest -q
 
 # The quick benchmark runs inside `unit` too (tests/bench), so the benchmark code cannot rot.
@@ -45,4 +54,4 @@ lock:
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements/dev.txt
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache node_modules $(VENDOR)

@@ -3,12 +3,29 @@
 from fastapi import APIRouter
 
 from throughline.cases.api import router as cases
+from throughline.channels.email.api import router as email
+from throughline.channels.reports.api import router as in_app_reports
+from throughline.channels.webhooks.api import router as webhooks
 from throughline.customers.api import router as customers
 from throughline.escalations.api import router as escalations
+from throughline.flows.api import router as flows
+from throughline.phone.api import router as phone
 from throughline.remedies.api import router as remedies
 from throughline.reports.api import router as reports
 from throughline.reps.api import router as reps
 
 router = APIRouter()
-for part in (cases, escalations, reps, remedies, reports, customers):
+for part in (
+    cases,
+    escalations,
+    reps,
+    remedies,
+    reports,
+    customers,
+    email,
+    in_app_reports,
+    webhooks,
+    flows,
+    phone,
+):
     router.include_router(part)

@@ -11,7 +11,8 @@ from typing import Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -21,6 +22,7 @@ from throughline.kit.deps import refuse_nul
 from throughline.kit.errors import DomainError
 from throughline.kit.limits import BodySizeLimit, RateLimit
 from throughline.models import utcnow
+from throughline.web.csrf import CsrfCookie
 from throughline.worker.runner import last_heartbeat
 
 
@@ -57,8 +59,37 @@ def _field_name(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
-async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
+_HEADINGS = {
+    400: "Something is wrong with that request",
+    401: "Please sign in",
+    403: "Not allowed",
+    404: "Not found",
+    409: "That cannot be done now",
+    413: "Too large",
+    422: "Please check what you entered",
+    429: "Too many requests",
+}
+
+
+def _wants_page(request: Request) -> bool:
+    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get(
+        "accept", ""
+    )
+
+
+async def _domain_error(request: Request, exc: Exception) -> Response:
+    """JSON ``{"detail": …}`` for the API; a page with the same message for a browser."""
     assert isinstance(exc, DomainError)
+    if _wants_page(request):
+        from throughline.web.templating import render
+
+        heading = _HEADINGS.get(exc.status_code, "Something went wrong")
+        return render(
+            request,
+            "error.html",
+            {"heading": heading, "message": exc.message},
+            status_code=exc.status_code,
+        )
     headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
     return JSONResponse({"detail": exc.message}, status_code=exc.status_code, headers=headers)
 
@@ -115,6 +146,7 @@ def create_app(
         RateLimit, prefix="/api/v1/status/", per_minute=settings.customer_requests_per_minute
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(CsrfCookie, secure=settings.cookie_secure)
     if settings.server_timing:
         app.add_middleware(ServerTiming)
     app.state.settings = settings
@@ -123,8 +155,12 @@ def create_app(
     app.add_exception_handler(RequestValidationError, _validation_error)
 
     from throughline.api import router
+    from throughline.web.routes import router as pages
+    from throughline.web.templating import STATIC_DIR
 
     app.include_router(router, dependencies=[Depends(refuse_nul)])
+    app.include_router(pages, dependencies=[Depends(refuse_nul)])
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/healthz", tags=["ops"])
     async def healthz() -> JSONResponse:

@@ -12,8 +12,10 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from throughline.bench.cli import bench_app
+from throughline.channels.cli import channel_app, product_app
 from throughline.config import Settings
 from throughline.db import Database
+from throughline.flows.cli import flow_app
 from throughline.kit.actors import CLI
 from throughline.kit.errors import DomainError
 from throughline.migrate import upgrade
@@ -29,6 +31,9 @@ app.add_typer(rep_app, name="rep")
 app.add_typer(team_app, name="team")
 app.add_typer(remedy_app, name="remedy")
 app.add_typer(bench_app, name="bench")
+app.add_typer(product_app, name="product")
+app.add_typer(channel_app, name="channel")
+app.add_typer(flow_app, name="flow")
 
 T = TypeVar("T")
 

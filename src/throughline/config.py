@@ -55,6 +55,35 @@ class Settings(BaseSettings):
     # Add "Server-Timing: app;dur=<ms>" to every response (benchmarks, diagnosis).
     server_timing: bool = False
 
+    # --- Channels: email, in-app reports, webhooks ---
+    # The address customers write to; Reply-To of every mail we send.
+    support_address: str = "support@localhost"
+    # The SMTP server `serve` starts for inbound mail (0 disables it).
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=2525, ge=0, le=65535)
+    # Outbound relay, e.g. smtp://user:pass@smtp.example.com:587 (STARTTLS) or smtps://...:465.
+    # Empty: outgoing mail is written as .eml files under var/outgoing-mail/ (nothing is lost).
+    smtp_url: str = ""
+    # A mailbox to poll, e.g. imaps://user:pass@imap.example.com/INBOX (empty: no polling).
+    imap_url: str = ""
+    imap_interval_seconds: float = Field(default=30.0, gt=0)
+    max_email_bytes: int = Field(default=26_214_400, ge=1024)
+    max_attachment_bytes: int = Field(default=10_485_760, ge=1024)
+    max_attachments: int = Field(default=20, ge=0)
+    report_requests_per_minute: int = Field(default=60, ge=1)
+
+    # --- Web workspace and customer portal ---
+    # Send cookies only over HTTPS: set true in production behind TLS.
+    cookie_secure: bool = False
+    session_hours: float = Field(default=12, gt=0)
+    magic_link_minutes: float = Field(default=30, gt=0)
+
+    # --- Self-service flows and the phone directory ---
+    flows_dir: Path = Path("flows")
+    phone_directory_file: Path = Path("phone-directory.yaml")
+    # When set, voice webhooks must carry a valid X-Twilio-Signature.
+    twilio_auth_token: str = ""
+
     @field_validator("severity_targets_hours", "escalation_targets_hours", mode="before")
     @classmethod
     def _split(cls, value: object) -> object:
@@ -98,6 +127,10 @@ class Settings(BaseSettings):
     @property
     def auto_resolve_after(self) -> timedelta:
         return timedelta(days=self.auto_resolve_days)
+
+    @property
+    def attachments_dir(self) -> Path:
+        return self.var_dir / "attachments"
 
     def resolved_secret_key(self) -> str:
         """The key behind status links; generated once into var/ when not configured."""

@@ -44,7 +44,7 @@ def flaky() -> Iterator[Flaky]:
     state = Flaky()
 
     @outbox.handler(TOPIC)
-    async def send(_session: AsyncSession, payload: dict[str, Any]) -> None:
+    async def send(_session: AsyncSession, payload: dict[str, Any], _settings: Settings) -> None:
         state.calls.append(payload)
         if len(state.calls) <= state.failures:
             raise ConnectionError(f"mail server down (call {len(state.calls)})")
@@ -198,7 +198,7 @@ async def test_work_of_a_worker_whose_lease_ran_out_is_not_kept_twice(
     calls: list[str] = []
 
     @outbox.handler(TOPIC)
-    async def deliver(session: AsyncSession, _payload: dict[str, Any]) -> None:
+    async def deliver(session: AsyncSession, _payload: dict[str, Any], _settings: Settings) -> None:
         worker = "fast" if calls else "slow"
         calls.append(worker)
         await session.execute(
@@ -260,7 +260,9 @@ def run_worker(job: WorkerJob, start: EventType, results: Any) -> None:
 
 async def _work(job: WorkerJob, start: EventType, result: WorkerResult) -> None:
     @outbox.handler(RECORD_TOPIC)
-    async def record_run(session: AsyncSession, payload: dict[str, Any]) -> None:
+    async def record_run(
+        session: AsyncSession, payload: dict[str, Any], _settings: Settings
+    ) -> None:
         await session.execute(
             text("INSERT INTO outbox_test_runs (n, worker) VALUES (:n, :worker)"),
             {"n": payload["n"], "worker": job.name},

@@ -25,6 +25,7 @@ from throughline.cases.rules import (
     status_after_owner_act,
 )
 from throughline.cases.timeline import Kind, record
+from throughline.channels.delivery import Notice, tell_customer
 from throughline.config import Settings
 from throughline.customers import service as customers
 from throughline.kit.actors import SYSTEM, Actor
@@ -101,7 +102,7 @@ async def open_case(
     )
     session.add(case)
     await session.flush()
-    record(
+    opening = record(
         session,
         case,
         Kind.MESSAGE_IN,
@@ -116,6 +117,7 @@ async def open_case(
         previous_owner_id=previous_owner(past, now=now, window=settings.returning_window),
         now=now,
     )
+    await tell_customer(session, case, Notice.RECEIVED, entry=opening, now=now)
     return case, token
 
 
@@ -155,6 +157,7 @@ async def add_message(
         raise Conflict(f"{case.number} is resolved; the customer's next message reopens it")
     entry = record(session, case, Kind.MESSAGE_OUT, actor, now=now, body=body, channel=case.channel)
     await owner_worked(session, case, actor, OwnerAct.REPLY, now=now)
+    await tell_customer(session, case, Notice.REPLY, entry=entry, now=now)
     return entry
 
 
@@ -289,7 +292,7 @@ async def propose_resolution(
     case.resolution_summary = summary
     case.resolution_proposed_at = now
     auto_at = now + settings.auto_resolve_after
-    record(
+    proposal = record(
         session,
         case,
         Kind.RESOLUTION_PROPOSED,
@@ -299,6 +302,7 @@ async def propose_resolution(
         auto_resolve_at=auto_at.isoformat(),
     )
     await owner_worked(session, case, actor, OwnerAct.PROPOSE, now=now)
+    await tell_customer(session, case, Notice.RESOLUTION_PROPOSED, entry=proposal, now=now)
 
 
 async def customer_message(
@@ -390,7 +394,7 @@ async def auto_resolve_due(session: AsyncSession, *, settings: Settings, now: da
     for case in cases:
         case.resolved_at = now
         case.resolution_kind = "auto"
-        record(
+        closing = record(
             session,
             case,
             Kind.AUTO_RESOLVED,
@@ -400,6 +404,7 @@ async def auto_resolve_due(session: AsyncSession, *, settings: Settings, now: da
             "closed this case. Reply at any time and it reopens with the same person.",
         )
         await set_status(session, case, Status.RESOLVED, actor=SYSTEM, now=now)
+        await tell_customer(session, case, Notice.AUTO_RESOLVED, entry=closing, now=now)
     return len(cases)
 
 

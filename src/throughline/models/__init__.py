@@ -9,6 +9,14 @@ from throughline.models.case import (
     Step,
     TimelineEntry,
 )
+from throughline.models.channels import (
+    ErrorReport,
+    InboundMessage,
+    MessageLink,
+    Product,
+    StoredFile,
+    WebhookChannel,
+)
 from throughline.models.escalation import Escalation
 from throughline.models.ops import AuditEntry, OutboxMessage, WorkerHeartbeat
 from throughline.models.people import Customer, Identity, Rep, Team, TeamMember
@@ -22,17 +30,23 @@ __all__ = [
     "Case",
     "CaseAttention",
     "Customer",
+    "ErrorReport",
     "Escalation",
     "FollowUp",
     "Identity",
+    "InboundMessage",
+    "MessageLink",
     "OutboxMessage",
+    "Product",
     "Remedy",
     "Rep",
     "RepRemedyLimit",
     "Step",
+    "StoredFile",
     "Team",
     "TeamMember",
     "TimelineEntry",
+    "WebhookChannel",
     "WorkerHeartbeat",
     "utcnow",
 ]

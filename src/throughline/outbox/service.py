@@ -15,9 +15,12 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from throughline.config import Settings
 from throughline.models import OutboxMessage
 
-Handler = Callable[[AsyncSession, dict[str, Any]], Awaitable[None]]
+# A handler does its work in the session it is given (committed with "done") and
+# raises to have the message retried later with backoff.
+Handler = Callable[[AsyncSession, dict[str, Any], Settings], Awaitable[None]]
 HANDLERS: dict[str, Handler] = {}
 LEASE = timedelta(minutes=5)
 

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from throughline.assignment.service import assign_waiting
 from throughline.cases.service import auto_resolve_due, note_due_follow_ups
+from throughline.channels.delivery import load_routes
 from throughline.config import Settings
 from throughline.db import Database
 from throughline.escalations.service import note_overdue
@@ -43,6 +44,7 @@ class Worker:
         self.database = database
         self.settings = settings
         self.name = name or f"{socket.gethostname()}:{os.getpid()}"
+        load_routes()
         self.jobs: list[tuple[str, Callable[..., Awaitable[int]]]] = [
             ("auto_resolve", lambda s, now: auto_resolve_due(s, settings=settings, now=now)),
             ("overdue_escalations", note_overdue),
@@ -88,7 +90,7 @@ class Worker:
                 job = outbox.HANDLERS.get(message.topic)
                 if job is None:
                     raise LookupError(f"no handler for outbox topic {message.topic!r}")
-                await job(session, dict(message.payload))
+                await job(session, dict(message.payload), self.settings)
                 if not await outbox.finish(session, message_id, worker=self.name, now=utcnow()):
                     raise LostClaim(f"the lease ran out and another worker took {message_id}")
             return

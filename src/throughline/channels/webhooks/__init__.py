@@ -1,0 +1,1 @@
+"""Social and IM bridges: signed JSON webhooks in and out."""

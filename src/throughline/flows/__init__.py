@@ -1,0 +1,1 @@
+"""Self-service troubleshooting flows, with a person one step away on every page."""

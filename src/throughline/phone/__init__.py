@@ -1,0 +1,1 @@
+"""The two-level phone directory and the voice webhooks (TwiML)."""

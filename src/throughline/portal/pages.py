@@ -1,0 +1,5 @@
+"""Pages of the customer portal (/portal) and the status page (/status/{token})."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

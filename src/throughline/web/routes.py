@@ -1,0 +1,12 @@
+"""Every page route: the rep workspace and the customer portal, behind CSRF checks."""
+
+from fastapi import APIRouter, Depends
+
+from throughline.flows.pages import router as flows
+from throughline.portal.pages import router as portal
+from throughline.web.csrf import verify_csrf
+from throughline.workspace.pages import router as workspace
+
+router = APIRouter(dependencies=[Depends(verify_csrf)], include_in_schema=False)
+for part in (workspace, portal, flows):
+    router.include_router(part)
