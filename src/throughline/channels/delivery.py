@@ -55,7 +55,11 @@ def route(name: str) -> Callable[[Route], Route]:
 
 
 def route_for(case: Case) -> str:
-    return "webhook" if case.channel.startswith("webhook:") else "email"
+    """Webhook channels answer on their channel; a channel with its own route (chat) uses it;
+    everything else is answered by email."""
+    if case.channel.startswith("webhook:"):
+        return "webhook"
+    return case.channel if case.channel in ROUTES else "email"
 
 
 async def tell_customer(

@@ -78,6 +78,8 @@ class Rep(IdMixin, CreatedMixin, Base):
     # When the rep last received a case (or came on shift): ties go to the longest idle.
     last_assigned_at: Mapped[datetime | None]
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # When the rep's workspace last showed they were there (its live connection): "online".
+    last_seen_at: Mapped[datetime | None]
     approver_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("reps.id"))
 
 
