@@ -55,7 +55,7 @@ def test_quick_benchmark_measures_every_scenario(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "framework limit" in done.stdout
-    assert "not built yet (issue #3)" in done.stdout
+    assert "5 email ingest, 4 SMTP clients" in done.stdout
     for database in databases:
         [path] = tmp_path.glob(f"*-{database}-quick.json")
         result = json.loads(path.read_text())
@@ -84,7 +84,11 @@ def test_quick_benchmark_measures_every_scenario(tmp_path: Path) -> None:
         assert "ix_cases_owner_unresolved" in work_list_indexes
         assert s["7"]["peak_web_worker_mb"] > 0
         assert s["7"]["samples"] > 0
-        assert s["5"]["status"] == "not built yet (issue #3)"
+        five = s["5"]
+        assert five["stored"] == five["messages"] == sizes["mails"]
+        assert five["errors"] == []
+        assert five["processed_per_second"] > 0
+        assert five["outcomes"]["processed/threaded"] > 0
         assert s["6"]["status"] == "not built yet (knowledge)"
         assert {"2", "3.worklist", "3.unowned", "3.case_page", "7"} <= set(result["targets"])
         if database == "postgresql":

@@ -33,6 +33,21 @@ def handler(topic: str) -> Callable[[Handler], Handler]:
     return register
 
 
+async def release_before_network(session: AsyncSession) -> None:
+    """End a handler's read-only transaction before it talks to another server.
+
+    A relay or a bridge may take seconds to answer, or the whole timeout when it is
+    down. An open transaction would hold SQLite's single write lock all that time,
+    so every request of the process would wait (on PostgreSQL: a connection idle in
+    transaction). Call it once everything needed has been read and nothing written;
+    what the handler writes afterwards commits together with the outbox's "done".
+    Loaded objects are expired: read the attributes you need before calling it.
+    """
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("release the transaction before writing anything")
+    await session.rollback()
+
+
 def backoff(attempts: int) -> timedelta:
     """10 s, 20 s, 40 s … capped at an hour."""
     return timedelta(seconds=min(10 * 2 ** max(attempts - 1, 0), 3600))
