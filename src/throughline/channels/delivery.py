@@ -93,6 +93,9 @@ async def deliver(session: AsyncSession, payload: dict[str, Any], settings: Sett
 
 
 def load_routes() -> None:
-    """Import the channels so that their routes (and outbox handlers) are registered."""
+    """Import the channels so that their routes and outbox handlers are registered."""
     import throughline.channels.email.outbound  # noqa: F401
+    import throughline.channels.reports.service  # noqa: F401  (the "reports.file" job)
     import throughline.channels.webhooks.outbound  # noqa: F401
+    import throughline.portal.chat  # noqa: F401  (the "chat" route)
+    import throughline.portal.mail  # noqa: F401  (the "portal.magic_link" job)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
+from pydantic import BaseModel
 
 from throughline.cases import service as cases
+from throughline.customers import service as customers
 from throughline.customers.schemas import ConfirmIn, CustomerMessageIn, StatusView
 from throughline.customers.status import case_for_token, status_view
-from throughline.kit.deps import AppSettings, ReadSession, WriteSession
+from throughline.kit.deps import AppSettings, CurrentRep, ReadSession, WriteSession
+from throughline.kit.schemas import In
 from throughline.models import utcnow
 
 router = APIRouter(tags=["customer"])
@@ -51,3 +54,42 @@ async def confirm(
     )
     await session.flush()
     return await status_view(session, case, settings=settings, now=now)
+
+
+class MergeIn(In):
+    into: int
+
+
+class IdentityOut(BaseModel):
+    kind: str
+    value: str
+
+
+class CustomerMerged(BaseModel):
+    id: int
+    name: str
+    email: str | None
+    identities: list[IdentityOut]
+    moved_cases: list[str]
+    merged_customer_id: int
+
+
+@router.post(
+    "/api/v1/customers/{customer_id}/merge", response_model=CustomerMerged, tags=["customers"]
+)
+async def merge_customer(
+    customer_id: int, body: MergeIn, session: WriteSession, actor: CurrentRep
+) -> CustomerMerged:
+    """A rep joins two customers who are one person (a chat handle and an email address):
+    identities, cases and reports move to ``into``; this customer is removed. Audited."""
+    merged = await customers.merge(
+        session, customer_id, into_id=body.into, actor=actor, now=utcnow()
+    )
+    return CustomerMerged(
+        id=merged.customer.id,
+        name=merged.customer.name,
+        email=merged.customer.email,
+        identities=[IdentityOut(kind=i.kind, value=i.value) for i in merged.identities],
+        moved_cases=merged.case_numbers,
+        merged_customer_id=customer_id,
+    )
