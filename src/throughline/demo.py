@@ -10,18 +10,29 @@ from throughline.config import Settings
 from throughline.db import Database
 from throughline.escalations import service as escalations
 from throughline.kit.actors import CLI, Actor
-from throughline.models import Rep, utcnow
+from throughline.models import Customer, Rep, utcnow
 from throughline.remedies.service import seed_catalogue
 from throughline.reps import service as reps
+from throughline.workspace import auth
 
 TEAMS = ("Tier 2", "Billing", "Hardware")
-REPS: tuple[tuple[str, str, int, list[str], bool, str, bool], ...] = (
-    # name, email, capacity, teams, lead, extension, on shift
-    ("Alex Rivera", "alex@example.com", 5, ["Tier 2"], True, "2101", True),
-    ("Sam Okafor", "sam@example.com", 5, [], False, "2102", True),
-    ("Priya Natarajan", "priya@example.com", 4, ["Tier 2", "Hardware"], False, "2103", False),
-    ("Jordan Lee", "jordan@example.com", 4, ["Billing"], False, "2104", False),
+REPS: tuple[tuple[str, str, int, list[str], str, str, bool], ...] = (
+    # name, email, capacity, teams, workspace role, extension, on shift
+    ("Alex Rivera", "alex@example.com", 5, ["Tier 2"], "admin", "2101", True),
+    ("Sam Okafor", "sam@example.com", 5, [], "rep", "2102", True),
+    (
+        "Priya Natarajan",
+        "priya@example.com",
+        4,
+        ["Tier 2", "Hardware"],
+        "specialist",
+        "2103",
+        False,
+    ),
+    ("Jordan Lee", "jordan@example.com", 4, ["Billing"], "specialist", "2104", False),
 )
+# Customers who told us they are new to technology: replies to them get the jargon hint.
+NOVICES = ("tom@example.net",)
 CASES: tuple[tuple[str, str, str, str, int, str, dict[str, object]], ...] = (
     (
         "maria@example.org",
@@ -71,7 +82,7 @@ async def ensure_demo(settings: Settings) -> bool:
             if await session.scalar(select(func.count()).select_from(Rep)):
                 path = settings.var_dir / "demo-credentials.txt"
                 if path.exists():
-                    print(f"Demo workspace: tokens are in {path}")
+                    print(f"Demo workspace: sign-in passwords and API tokens are in {path}")
                 return False
             lines = await _create(session, settings)
     finally:
@@ -90,22 +101,29 @@ async def _create(session: AsyncSession, settings: Settings) -> list[str]:
     now = utcnow()
     for team in TEAMS:
         await reps.add_team(session, team, actor=CLI, now=now)
-    lines = ["Demo workspace created. Rep API tokens:"]
+    lines = [
+        "Demo workspace created. Sign in at "
+        f"{settings.base_url.rstrip('/')}/app/sign-in with an email and password below.",
+        f"  {'name':<16} {'email (sign-in)':<20} {'role':<10} {'password':<16}  API token",
+    ]
     await seed_catalogue(session, now=now)
-    for name, email, capacity, teams, lead, extension, on_shift in REPS:
+    for name, email, capacity, teams, role, extension, on_shift in REPS:
         rep, token = await reps.add_rep(
             session,
             name=name,
             email=email,
             capacity=capacity,
             teams=teams,
-            lead=lead,
+            lead=role in ("lead", "admin"),
             extension=extension,
             on_shift=on_shift,
             actor=CLI,
             now=now,
         )
-        lines.append(f"  {name:<16} {email:<20} {'lead' if lead else 'rep ':<5} {token}")
+        auth.set_role(session, rep, role, actor=CLI)
+        password = auth.new_password()
+        await auth.set_password(session, rep, password, actor=CLI, now=now)
+        lines.append(f"  {name:<16} {email:<20} {role:<10} {password:<16}  {token}")
     lines.append("Demo cases (customer status links):")
     for email, name, subject, body, severity, tier, env in CASES:
         case, token = await cases.open_case(
@@ -124,6 +142,10 @@ async def _create(session: AsyncSession, settings: Settings) -> list[str]:
             now=now,
         )
         lines.append(f"  {case.number} {subject:<34} {cases.status_url(settings, token)}")
+        if email in NOVICES:
+            customer = await session.get(Customer, case.customer_id)
+            if customer is not None:
+                customer.proficiency = "novice"
         if case.owner_id is not None and subject.startswith("Internet"):
             owner = Actor.of_rep(await session.get(Rep, case.owner_id))  # type: ignore[arg-type]
             await cases.record_step(
@@ -143,6 +165,10 @@ async def _create(session: AsyncSession, settings: Settings) -> list[str]:
                 now=now,
                 question="Drops at the same hour daily; could this be line maintenance?",
             )
+    lines.append(
+        f"Self-service guides (flows/ folder): {settings.base_url}/portal/help; "
+        f"phone menu (phone-directory.yaml): POST {settings.base_url}/voice/incoming"
+    )
     lines.append(
         f"Try: curl -H 'Authorization: Bearer <token>' {settings.base_url}/api/v1/worklist"
     )

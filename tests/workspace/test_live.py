@@ -1,0 +1,141 @@
+"""Live pages: the fingerprint changes when what a rep sees changes, and the stream tells."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import httpx
+from sqlalchemy import select
+
+from tests.builders import Personas, create_case
+from throughline.db import Database
+from throughline.kit.actors import CLI
+from throughline.models import Rep, utcnow
+from throughline.workspace import auth, live
+
+
+async def _token(database: Database, person_id: int) -> str:
+    from throughline.config import Settings
+
+    async with database.unit_of_work() as session:
+        rep = await session.get(Rep, person_id)
+        assert rep is not None
+        await auth.set_password(session, rep, "a long password", actor=CLI, now=utcnow())
+    async with database.unit_of_work() as session:
+        settings = Settings(secret_key="k")
+        return await auth.sign_in(
+            session,
+            email=rep.email,
+            password="a long password",
+            client="test",
+            settings=settings,
+            now=utcnow(),
+        )
+
+
+async def _print(database: Database, rep_id: int, token: str, case_id: int | None = None) -> object:
+    async with database.unit_of_work(write=False) as session:
+        return await live.fingerprint(
+            session, rep_id=rep_id, token=token, case_id=case_id, now=utcnow()
+        )
+
+
+async def test_fingerprint_follows_the_work_list(
+    client: httpx.AsyncClient, database: Database, people: Personas
+) -> None:
+    token = await _token(database, people.owner.id)
+    empty = await _print(database, people.owner.id, token)
+    assert empty is not None
+    assert await _print(database, people.owner.id, token) == empty  # nothing happened
+
+    case = await create_case(client, people.owner)
+    case_id = int(case["number"].removeprefix("TL-"))
+    pulled_in = await _print(database, people.owner.id, token)
+    assert pulled_in != empty
+
+    replied = await client.post(
+        f"/api/v1/cases/{case['number']}/messages",
+        json={"body": "Please restart it."},
+        headers=people.owner.headers,
+    )
+    assert replied.status_code == 201
+    answered = await _print(database, people.owner.id, token, case_id)
+    customer = await client.post(
+        f"/api/v1/status/{case['status_token']}/messages", json={"body": "Still broken."}
+    )
+    assert customer.status_code == 201
+    after_customer = await _print(database, people.owner.id, token, case_id)
+    assert after_customer is not None
+    assert answered is not None
+    assert live.worklist_part(after_customer) != live.worklist_part(answered)  # type: ignore[arg-type]
+    assert live.case_part(after_customer) != live.case_part(answered)  # type: ignore[arg-type]
+
+    # Another rep's case moving does not disturb this rep's page.
+    other_token = await _token(database, people.other.id)
+    before = await _print(database, people.other.id, other_token)
+    note = await client.post(
+        f"/api/v1/cases/{case['number']}/messages",
+        json={"body": "looking", "internal": True},
+        headers=people.other.headers,
+    )
+    assert note.status_code == 201
+    assert await _print(database, people.other.id, other_token) == before
+
+    # Signing out ends the stream's reason to exist.
+    async with database.unit_of_work() as session:
+        await auth.sign_out(session, token)
+    assert await _print(database, people.owner.id, token) is None
+
+
+async def test_event_stream_refreshes_on_connect_then_on_change_and_marks_the_rep_seen(
+    client: httpx.AsyncClient, database: Database, people: Personas
+) -> None:
+    token = await _token(database, people.owner.id)
+    stream = live.events(database, rep_id=people.owner.id, token=token, case_id=None, tick=0.05)
+    assert await anext(stream) == "retry: 1000\n\n"
+    # First tick: the page re-fetches once, whatever changed before the stream opened.
+    first = await anext(stream)
+    assert first.startswith("id: ")
+    assert first.endswith("event: worklist\ndata: changed\n\n")
+    event_id = first.split("\n")[0].removeprefix("id: ")
+    async with database.unit_of_work(write=False) as session:
+        seen = await session.scalar(select(Rep.last_seen_at).where(Rep.id == people.owner.id))
+    assert seen is not None
+    assert utcnow() - seen < timedelta(seconds=5)
+
+    await create_case(client, people.owner)
+    changed = await asyncio.wait_for(anext(stream), timeout=5)
+    assert "event: worklist" in changed
+    assert event_id not in changed
+    new_id = changed.split("\n")[0].removeprefix("id: ")
+
+    # A browser reconnecting with the id of what it shows is not told to re-fetch; a stale one is.
+    again = live.events(
+        database,
+        rep_id=people.owner.id,
+        token=token,
+        case_id=None,
+        tick=0.05,
+        last_event_id=new_id,
+        lifetime=0.3,
+    )
+    assert [part async for part in again] == ["retry: 1000\n\n"]
+    stale = live.events(
+        database,
+        rep_id=people.owner.id,
+        token=token,
+        case_id=None,
+        tick=0.05,
+        last_event_id=event_id,
+        lifetime=0.3,
+    )
+    assert "event: worklist" in [part async for part in stale][1]
+
+    async with database.unit_of_work() as session:
+        await auth.sign_out(session, token)
+    following = [await asyncio.wait_for(anext(stream), timeout=5) for _ in range(1)]
+    while following[-1] == ": still here\n\n":
+        following.append(await asyncio.wait_for(anext(stream), timeout=5))
+    assert following[-1] == live.event("signed-out")
+    await stream.aclose()
