@@ -1,0 +1,382 @@
+"""Live chat over a websocket: the conversation is a case's timeline (channel "chat").
+
+The first message opens a case through ``open_case``; later ones are
+``customer_message``. Replies reach the customer because this connection
+polls the case's public timeline (one indexed query per second), so a rep
+answering from any process, through the workspace or the API, shows up live.
+While the chat is open, its presence row keeps the "chat" delivery route from
+also sending those replies by email; once it is closed, the conversation
+continues by email.
+
+Protocol (JSON text frames):
+  server → {"type": "hello", "signed_in", "name"}           on connect
+  client → {"type": "start", "token"?, "name"?, "email"?}   resume a case (its status token)
+                                                            or give who is writing
+  server → {"type": "case", "number", "token", "status_url"}  the case the chat is on
+  server → {"type": "entry", "id", "kind", "author", "mine", "body", "at"}
+  server → {"type": "availability", "online", "text"}      who can answer, honestly
+  client → {"type": "message", "body"}
+  server → {"type": "error", "field"?, "detail"}
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from throughline.cases import service as cases
+from throughline.cases.repository import pending_due_dates, rep_names
+from throughline.cases.rules import Status
+from throughline.channels.delivery import ROUTES, Delivery, route
+from throughline.config import Settings
+from throughline.customers.status import case_for_token
+from throughline.db import Database
+from throughline.kit.errors import DomainError
+from throughline.models import Case, Customer, Rep, TimelineEntry, utcnow
+from throughline.portal import auth, repository
+from throughline.portal.rules import (
+    RepPresence,
+    chat_is_open,
+    chat_subject,
+    is_online,
+    offline_words,
+    online_words,
+    someone_can_take_new,
+)
+
+router = APIRouter(include_in_schema=False)
+log = logging.getLogger("throughline.chat")
+
+CHANNEL = "chat"
+CHAT_SEVERITY = 3  # "something is wrong": the rep sets the real severity once they know more
+PRESENCE_EVERY = 15.0  # seconds between presence writes (the window is 45 s)
+AVAILABILITY_EVERY = 20.0
+
+
+@route(CHANNEL)
+async def deliver_chat(session: AsyncSession, delivery: Delivery, settings: Settings) -> None:
+    """Shown live while the customer's chat is open; otherwise it continues by email."""
+    seen = await repository.chat_seen_at(session, delivery.case.id)
+    if chat_is_open(seen, utcnow()):
+        return
+    await ROUTES["email"](session, delivery, settings)
+
+
+def origin_allowed(origin: str | None, *, host: str | None, settings: Settings) -> bool:
+    """Same site, the configured base URL, or a site listed in chat_allowed_origins."""
+    if origin is None:
+        return False  # browsers always send Origin on websockets; others need no widget
+    origin = origin.rstrip("/")
+    base = urlsplit(settings.base_url)
+    allowed = {f"{base.scheme}://{base.netloc}", *settings.chat_allowed_origins}
+    if host:
+        allowed |= {f"http://{host}", f"https://{host}"}
+    return origin in allowed
+
+
+@dataclass
+class Chat:
+    socket: WebSocket
+    database: Database
+    settings: Settings
+    customer_id: int | None = None
+    name: str = ""
+    email: str = ""
+    case_id: int | None = None
+    token: str | None = None
+    last_entry_id: int = 0
+    send_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    async def send(self, message: dict[str, Any]) -> None:
+        async with self.send_lock:
+            await self.socket.send_text(json.dumps(message, default=str))
+
+    async def error(self, detail: str, field_name: str | None = None) -> None:
+        await self.send({"type": "error", "field": field_name, "detail": detail})
+
+
+def _entry(entry: TimelineEntry, reps: dict[int, Rep], company: str) -> dict[str, Any]:
+    if entry.actor_kind == "customer":
+        author = "You"
+    elif entry.actor_rep_id and entry.actor_rep_id in reps:
+        author = reps[entry.actor_rep_id].name
+    else:
+        author = company
+    body = entry.body
+    if entry.kind == "owner_change":
+        body = (
+            f"{(entry.data or {}).get('rep_name') or 'A named person'} now looks after your case."
+        )
+    return {
+        "type": "entry",
+        "id": entry.id,
+        "kind": entry.kind,
+        "author": author,
+        "mine": entry.actor_kind == "customer",
+        "body": body,
+        "at": entry.created_at.isoformat(),
+    }
+
+
+async def _push_new_entries(chat: Chat) -> None:
+    if chat.case_id is None:
+        return
+    async with chat.database.unit_of_work(write=False) as session:
+        entries = await repository.public_entries_after(session, chat.case_id, chat.last_entry_id)
+        reps = await rep_names(session, {e.actor_rep_id for e in entries if e.actor_rep_id})
+    for entry in entries:
+        chat.last_entry_id = entry.id
+        await chat.send(_entry(entry, reps, chat.settings.company_name))
+
+
+async def _mark_present(chat: Chat) -> None:
+    if chat.case_id is None:
+        return
+    try:
+        async with chat.database.unit_of_work() as session:
+            await repository.mark_chat_seen(session, chat.case_id, now=utcnow())
+    except IntegrityError:
+        pass  # another connection to the same case wrote it first: it is marked either way
+
+
+async def availability(
+    session: AsyncSession, case: Case | None, *, email: str, settings: Settings, now: datetime
+) -> dict[str, Any]:
+    """Can someone answer live? If not, say honestly when and that email takes over."""
+    if case is not None and case.owner_id is not None:
+        owner = await session.get(Rep, case.owner_id)
+        presence = _presence(owner) if owner else None
+        if owner and presence and is_online(presence, now):
+            return {"type": "availability", "online": True, "text": online_words(owner.name)}
+        due = None
+        if case.status not in (Status.RESOLVED, Status.RESOLUTION_PROPOSED):
+            pending = await pending_due_dates(session, case.id)
+            due = min(pending) if pending else case.due_at
+        text = offline_words(owner_name=owner.name if owner else None, due=due, email=email)
+        return {"type": "availability", "online": False, "text": text}
+    reps = [_presence(rep) for rep in await repository.reps_on_shift(session)]
+    if someone_can_take_new(reps, now):
+        return {"type": "availability", "online": True, "text": online_words(None)}
+    due = case.due_at if case is not None else now + settings.severity_target(CHAT_SEVERITY)
+    text = offline_words(owner_name=None, due=due, email=email or None)
+    return {"type": "availability", "online": False, "text": text}
+
+
+def _presence(rep: Rep) -> RepPresence:
+    return RepPresence(
+        on_shift=rep.on_shift,
+        last_seen_at=rep.last_seen_at,
+        active_cases=rep.active_cases,
+        capacity=rep.capacity,
+    )
+
+
+async def _send_availability(chat: Chat) -> None:
+    async with chat.database.unit_of_work(write=False) as session:
+        case = await session.get(Case, chat.case_id) if chat.case_id else None
+        message = await availability(
+            session, case, email=chat.email, settings=chat.settings, now=utcnow()
+        )
+    await chat.send(message)
+
+
+async def _send_case(chat: Chat, case: Case) -> None:
+    assert chat.token is not None
+    base = chat.settings.base_url.rstrip("/")
+    await chat.send(
+        {
+            "type": "case",
+            "number": case.number,
+            "token": chat.token,
+            "status_url": f"{base}/status/{chat.token}",
+        }
+    )
+
+
+async def _start(chat: Chat, message: dict[str, Any]) -> None:
+    token = message.get("token")
+    if isinstance(token, str) and token and len(token) <= 200:
+        try:
+            async with chat.database.unit_of_work(write=False) as session:
+                case = await case_for_token(session, token)
+                customer = await session.get(Customer, case.customer_id)
+        except DomainError:
+            await chat.send({"type": "forget"})  # a stale token: start a fresh chat
+        else:
+            chat.case_id, chat.token = case.id, token
+            chat.customer_id = case.customer_id
+            if customer is not None:
+                chat.name, chat.email = customer.name, customer.email or chat.email
+            await _mark_present(chat)
+            await _send_case(chat, case)
+            await _push_new_entries(chat)
+            await _send_availability(chat)
+            return
+    if chat.customer_id is None:
+        name = str(message.get("name") or "").strip()
+        email = str(message.get("email") or "").strip()
+        if not name or len(name) > 200 or "\x00" in name:
+            await chat.error("Your name: please tell us what to call you.", "name")
+            return
+        if not _valid_email(email):
+            await chat.error("Your email: please enter an address we can write to.", "email")
+            return
+        chat.name, chat.email = name, email
+    await chat.send({"type": "ready"})
+    await _send_availability(chat)
+
+
+def _valid_email(value: str) -> bool:
+    from email_validator import EmailNotValidError, validate_email
+
+    if not value or len(value) > 320:
+        return False
+    try:
+        validate_email(value, check_deliverability=False)
+    except EmailNotValidError:
+        return False
+    return True
+
+
+async def _message(chat: Chat, message: dict[str, Any]) -> None:
+    body = message.get("body")
+    if not isinstance(body, str) or not body.strip():
+        await chat.error("Your message: please write something before sending.", "body")
+        return
+    body = body.strip()
+    limit = chat.settings.chat_message_chars
+    if len(body) > limit or "\x00" in body:
+        await chat.error(f"Your message: please keep it under {limit} characters.", "body")
+        return
+    if not chat.email:
+        await chat.error("Please tell us your name and email first.", "email")
+        return
+    client = auth.client_address(chat.socket)
+    per_minute = chat.settings.chat_messages_per_minute
+    senders = auth.limiter(chat.socket.app.state, "chat", per_minute)
+    if not senders.allow(client, time.monotonic()):
+        await chat.error("You are sending messages very quickly; please wait a moment.", "body")
+        return
+    now = utcnow()
+    opened: Case | None = None
+    async with chat.database.unit_of_work() as session:
+        if chat.case_id is None:
+            case, token = await cases.open_case(
+                session,
+                cases.NewCase(
+                    email=chat.email,
+                    name=chat.name,
+                    subject=chat_subject(body),
+                    body=body,
+                    severity=CHAT_SEVERITY,
+                    channel=CHANNEL,
+                ),
+                settings=chat.settings,
+                now=now,
+            )
+            await session.flush()
+            # Present from the first moment: the "received" notice is shown here, not mailed.
+            await repository.mark_chat_seen(session, case.id, now=now)
+            chat.case_id, chat.token, chat.customer_id = case.id, token, case.customer_id
+            opened = case
+        else:
+            current = await session.get(Case, chat.case_id, with_for_update=True)
+            if current is None:
+                await chat.error("This conversation is no longer available.")
+                return
+            await cases.customer_message(
+                session, current, body=body, settings=chat.settings, now=now, channel=CHANNEL
+            )
+    if opened is not None:
+        await _send_case(chat, opened)
+        await _send_availability(chat)
+    await _push_new_entries(chat)
+
+
+async def _poll(chat: Chat) -> None:
+    """Push new public entries; keep presence and availability fresh."""
+    last_presence = last_availability = time.monotonic()
+    while True:
+        await asyncio.sleep(chat.settings.chat_poll_seconds)
+        try:
+            await _push_new_entries(chat)
+            clock = time.monotonic()
+            if clock - last_presence >= PRESENCE_EVERY:
+                last_presence = clock
+                await _mark_present(chat)
+            if clock - last_availability >= AVAILABILITY_EVERY:
+                last_availability = clock
+                await _send_availability(chat)
+        except Exception:  # noqa: BLE001 - a failed round is tried again next second
+            log.warning("chat poll failed", exc_info=True)
+
+
+@router.websocket("/chat/ws")
+async def chat_socket(websocket: WebSocket) -> None:
+    settings: Settings = websocket.app.state.settings
+    database: Database = websocket.app.state.database
+    if not origin_allowed(
+        websocket.headers.get("origin"), host=websocket.headers.get("host"), settings=settings
+    ):
+        await websocket.close(code=1008, reason="origin not allowed")
+        return
+    await websocket.accept()
+    chat = Chat(socket=websocket, database=database, settings=settings)
+    async with database.unit_of_work(write=False) as session:
+        customer = await auth.signed_in_customer(websocket, session)
+    if customer is not None:
+        chat.customer_id, chat.name, chat.email = customer.id, customer.name, customer.email or ""
+    await chat.send(
+        {
+            "type": "hello",
+            "signed_in": customer is not None,
+            "name": chat.name if customer is not None and "@" not in chat.name else None,
+        }
+    )
+    poller = asyncio.create_task(_poll(chat))
+    # The largest frame a sane message can need (4 bytes a character, plus the JSON around it).
+    max_frame = settings.chat_message_chars * 4 + 2048
+    try:
+        while True:
+            text = await websocket.receive_text()
+            if len(text) > max_frame:
+                await chat.error(
+                    f"Your message: please keep it under {settings.chat_message_chars} characters.",
+                    "body",
+                )
+                continue
+            try:
+                message = json.loads(text)
+            except ValueError:
+                await chat.error("That message could not be read.")
+                continue
+            if not isinstance(message, dict):
+                await chat.error("That message could not be read.")
+                continue
+            kind = message.get("type")
+            try:
+                if kind == "start":
+                    await _start(chat, message)
+                elif kind == "message":
+                    await _message(chat, message)
+                else:
+                    await chat.error("That message could not be read.")
+            except DomainError as exc:
+                await chat.error(exc.message)
+    except WebSocketDisconnect:
+        pass
+    finally:
+        poller.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await poller

@@ -1,0 +1,182 @@
+/* Throughline live chat: builds a chat panel inside a given element and talks to /chat/ws.
+   Used by the portal's chat page and by widget.js on other sites. Plain JS, no build step. */
+(function () {
+  "use strict";
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (key) { node.setAttribute(key, attrs[key]); });
+    if (text) { node.textContent = text; }
+    return node;
+  }
+
+  function mount(root, options) {
+    var wsUrl = options.wsUrl;
+    var storageKey = options.storageKey || "throughline-chat";
+    var prefix = options.idPrefix || "tl-chat";
+    var socket = null;
+    var started = false;
+    var retry = 0;
+    var seen = {};
+
+    root.classList.add("tl-chat");
+    var status = el("p", { "class": "tl-chat-availability", role: "status", id: prefix + "-availability" },
+      "Connecting…");
+    var caseLine = el("p", { "class": "tl-chat-case", id: prefix + "-case", hidden: "" });
+    var log = el("ol", { "class": "tl-chat-log", role: "log", "aria-live": "polite",
+      "aria-label": "Conversation", id: prefix + "-log" });
+    var error = el("p", { "class": "tl-chat-error", role: "alert", id: prefix + "-error" });
+
+    var details = el("form", { "class": "tl-chat-details", id: prefix + "-details", hidden: "", novalidate: "" });
+    details.appendChild(el("p", {}, "Tell us who you are, so we can answer by email too."));
+    details.appendChild(el("label", { "for": prefix + "-name" }, "Your name"));
+    var nameInput = el("input", { type: "text", id: prefix + "-name", name: "name", autocomplete: "name", required: "" });
+    details.appendChild(nameInput);
+    details.appendChild(el("label", { "for": prefix + "-email" }, "Your email"));
+    var emailInput = el("input", { type: "email", id: prefix + "-email", name: "email", autocomplete: "email", required: "" });
+    details.appendChild(emailInput);
+    details.appendChild(el("button", { type: "submit" }, "Start chat"));
+
+    var compose = el("form", { "class": "tl-chat-compose", id: prefix + "-compose", hidden: "", novalidate: "" });
+    compose.appendChild(el("label", { "for": prefix + "-message" }, "Your message"));
+    var messageInput = el("textarea", { id: prefix + "-message", name: "body", rows: "3",
+      maxlength: String(options.maxChars || 4000), required: "" });
+    compose.appendChild(messageInput);
+    compose.appendChild(el("button", { type: "submit" }, "Send"));
+    var hint = el("p", { "class": "tl-chat-hint" }, "Enter sends; Shift+Enter starts a new line.");
+    compose.appendChild(hint);
+
+    [status, caseLine, log, error, details, compose].forEach(function (node) { root.appendChild(node); });
+
+    function send(message) {
+      if (socket && socket.readyState === 1) { socket.send(JSON.stringify(message)); return true; }
+      showError("Not connected right now; trying again…");
+      return false;
+    }
+
+    function showError(text) {
+      error.textContent = text || "";
+    }
+
+    function addEntry(entry) {
+      if (seen[entry.id]) { return; }
+      seen[entry.id] = true;
+      var item = el("li", { "class": "tl-chat-entry " + (entry.mine ? "tl-mine" : "tl-theirs") + " tl-kind-" + entry.kind,
+        "data-entry-id": String(entry.id) });
+      var who = el("span", { "class": "tl-chat-author" }, entry.author);
+      var when = el("time", { datetime: entry.at }, new Date(entry.at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }));
+      var meta = el("p", { "class": "tl-chat-meta" });
+      meta.appendChild(who); meta.appendChild(document.createTextNode(" ")); meta.appendChild(when);
+      item.appendChild(meta);
+      var text = entry.body || "";
+      if (entry.kind === "step") { text = "Tried: " + text; }
+      if (entry.kind === "resolution_proposed") { text = "Proposed as the fix: " + text; }
+      item.appendChild(el("p", { "class": "tl-chat-body" }, text));
+      log.appendChild(item);
+      log.scrollTop = log.scrollHeight;
+    }
+
+    function showCompose() {
+      var active = document.activeElement;
+      var wasHere = !active || active === document.body || root.contains(active);
+      details.hidden = true;
+      compose.hidden = false;
+      // The "Start chat" button just disappeared: keep keyboard focus in the chat.
+      if (wasHere) { messageInput.focus(); }
+    }
+
+    function onMessage(event) {
+      var message;
+      try { message = JSON.parse(event.data); } catch (e) { return; }
+      if (message.type === "hello") {
+        retry = 0;
+        var token = null;
+        try { token = window.localStorage.getItem(storageKey); } catch (e) { token = null; }
+        if (token) {
+          send({ type: "start", token: token });
+        } else if (message.signed_in) {
+          send({ type: "start" });
+        } else {
+          details.hidden = false;
+          compose.hidden = true;
+          status.textContent = "Hello! Who are we talking to?";
+        }
+      } else if (message.type === "forget") {
+        try { window.localStorage.removeItem(storageKey); } catch (e) { /* private mode */ }
+        started = false;
+        if (!nameInput.value) { details.hidden = false; compose.hidden = true; }
+        else { send({ type: "start", name: nameInput.value, email: emailInput.value }); }
+      } else if (message.type === "ready") {
+        started = true;
+        showError("");
+        showCompose();
+      } else if (message.type === "case") {
+        started = true;
+        try { window.localStorage.setItem(storageKey, message.token); } catch (e) { /* private mode */ }
+        caseLine.hidden = false;
+        caseLine.textContent = "";
+        caseLine.appendChild(document.createTextNode("Your case number is " + message.number + ". "));
+        var link = el("a", { href: message.status_url, target: "_blank", rel: "noopener" }, "See your case");
+        caseLine.appendChild(link);
+        showCompose();
+      } else if (message.type === "entry") {
+        addEntry(message);
+      } else if (message.type === "availability") {
+        status.textContent = message.text;
+        root.setAttribute("data-online", message.online ? "yes" : "no");
+      } else if (message.type === "error") {
+        showError(message.detail);
+        var field = { name: nameInput, email: emailInput, body: messageInput }[message.field];
+        if (field) { field.setAttribute("aria-invalid", "true"); field.focus(); }
+      }
+    }
+
+    function connect() {
+      socket = new WebSocket(wsUrl);
+      socket.addEventListener("message", onMessage);
+      socket.addEventListener("open", function () { showError(""); });
+      socket.addEventListener("close", function () {
+        retry = Math.min(retry + 1, 6);
+        status.textContent = "Connection lost; reconnecting…";
+        window.setTimeout(connect, 500 * Math.pow(2, retry - 1));
+      });
+    }
+
+    details.addEventListener("submit", function (event) {
+      event.preventDefault();
+      nameInput.removeAttribute("aria-invalid");
+      emailInput.removeAttribute("aria-invalid");
+      if (!nameInput.value.trim()) { showError("Your name: please tell us what to call you."); nameInput.focus(); return; }
+      if (!emailInput.value.trim()) { showError("Your email: please enter an address we can write to."); emailInput.focus(); return; }
+      send({ type: "start", name: nameInput.value.trim(), email: emailInput.value.trim() });
+    });
+
+    function submitMessage() {
+      var body = messageInput.value.trim();
+      messageInput.removeAttribute("aria-invalid");
+      if (!body) { showError("Your message: please write something before sending."); messageInput.focus(); return; }
+      if (send({ type: "message", body: body })) {
+        messageInput.value = "";
+        showError("");
+      }
+    }
+
+    compose.addEventListener("submit", function (event) { event.preventDefault(); submitMessage(); });
+    messageInput.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); submitMessage(); }
+    });
+
+    connect();
+    return { focus: function () { (compose.hidden ? (details.hidden ? status : nameInput) : messageInput).focus(); },
+             started: function () { return started; } };
+  }
+
+  window.ThroughlineChat = { mount: mount };
+
+  var auto = document.querySelector("[data-throughline-chat]");
+  if (auto) {
+    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+    mount(auto, { wsUrl: scheme + window.location.host + "/chat/ws",
+                  maxChars: parseInt(auto.getAttribute("data-max-chars") || "4000", 10) });
+  }
+})();
