@@ -34,6 +34,12 @@ BACKENDS = ("sqlite", "postgresql")
 _counter = itertools.count()
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests last: Playwright's sync API keeps its own event loop running while the
+    session's browser is open, and the asyncio tests must not run inside it."""
+    items.sort(key=lambda item: "browser" in item.path.parts)
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "backend" in metafunc.fixturenames:
         only_pg = metafunc.definition.get_closest_marker("postgres_only") is not None

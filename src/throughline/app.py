@@ -145,7 +145,15 @@ def create_app(
     app.add_middleware(
         RateLimit, prefix="/api/v1/status/", per_minute=settings.customer_requests_per_minute
     )
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_request_bytes,
+        overrides={
+            "/api/v1/reports": settings.max_report_bytes,
+            # The portal's new-case form carries attachments (each checked on its own).
+            "/portal/new": settings.max_email_bytes,
+        },
+    )
     app.add_middleware(CsrfCookie, secure=settings.cookie_secure)
     if settings.server_timing:
         app.add_middleware(ServerTiming)
@@ -160,6 +168,11 @@ def create_app(
 
     app.include_router(router, dependencies=[Depends(refuse_nul)])
     app.include_router(pages, dependencies=[Depends(refuse_nul)])
+    # Websockets cannot sit behind the page router's CSRF check (it reads a Request);
+    # the chat checks the Origin header instead.
+    from throughline.portal.chat import router as chat
+
+    app.include_router(chat)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/healthz", tags=["ops"])

@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeVar
+from urllib.parse import urlsplit
 
 import typer
 from pydantic import ValidationError
@@ -89,6 +90,10 @@ def serve(
     access_log: Annotated[
         bool, typer.Option(help="Log every request (turn off behind a proxy that logs them)")
     ] = True,
+    smtp_port: Annotated[
+        int | None,
+        typer.Option(help="Inbound SMTP port (default THROUGHLINE_SMTP_PORT, 2525; 0 disables)"),
+    ] = None,
 ) -> None:
     """Migrate, then serve the API with the background worker inside (embedded default)."""
     import uvicorn
@@ -99,16 +104,46 @@ def serve(
         from throughline.demo import ensure_demo
 
         asyncio.run(ensure_demo(settings))
+    # One SMTP server in this (parent) process, however many web processes uvicorn starts.
+    smtp = None
+    smtp_port = settings.smtp_port if smtp_port is None else smtp_port
+    if smtp_port:
+        from throughline.channels.email.smtp import InboundSMTPServer
+
+        try:
+            smtp = InboundSMTPServer(settings, port=smtp_port).start()
+        except OSError as exc:
+            typer.echo(
+                f"Cannot receive mail on {settings.smtp_host}:{smtp_port}: {exc.strerror or exc}"
+                " (choose another --smtp-port, or 0 to turn inbound SMTP off)",
+                err=True,
+            )
+            raise typer.Exit(1) from None
+        typer.echo(f"Inbound mail (SMTP) on {settings.smtp_host}:{smtp_port}")
+    if settings.smtp_url:
+        relay = urlsplit(settings.smtp_url)  # never print the credentials
+        typer.echo(f"Outgoing mail through the relay {relay.hostname}:{relay.port or 'default'}")
+    else:
+        typer.echo(
+            f"Outgoing mail is written to {settings.var_dir / 'outgoing-mail'}/ "
+            "(set THROUGHLINE_SMTP_URL to send it through a relay)"
+        )
     typer.echo(f"Throughline on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
-    uvicorn.run(
-        "throughline.asgi:app",
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="info",
-        access_log=access_log,
-        proxy_headers=False,
-    )
+    try:
+        uvicorn.run(
+            "throughline.asgi:app",
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="info",
+            access_log=access_log,
+            proxy_headers=False,
+            # Live pages hold connections open; do not wait for them to end on shutdown.
+            timeout_graceful_shutdown=5,
+        )
+    finally:
+        if smtp is not None:
+            smtp.stop()
 
 
 @app.command()
@@ -155,9 +190,19 @@ def rep_add(
     extension: Annotated[str | None, typer.Option(help="Direct phone extension")] = None,
     phone: Annotated[str | None, typer.Option(help="Direct phone number")] = None,
     on_shift: Annotated[bool, typer.Option(help="Start on shift: pulls waiting cases now")] = False,
+    role: Annotated[
+        str | None, typer.Option(help="Workspace role: rep, specialist, lead or admin")
+    ] = None,
+    password: Annotated[
+        str | None, typer.Option(help="First workspace password (default: generated, printed)")
+    ] = None,
 ) -> None:
-    """Add a rep and print their API token (shown once)."""
+    """Add a rep; print their first workspace password and their API token (shown once)."""
     from throughline.reps import service
+    from throughline.workspace import auth
+
+    chosen_role = auth.check_role(role) if role else ("lead" if lead else "rep")
+    first_password = password or auth.new_password()
 
     async def work(session: AsyncSession, _settings: Settings) -> str:
         rep, token = await service.add_rep(
@@ -166,17 +211,47 @@ def rep_add(
             email=email,
             capacity=capacity,
             teams=list(team or []),
-            lead=lead,
+            lead=chosen_role in ("lead", "admin"),
             extension=extension,
             phone=phone,
             on_shift=on_shift,
             actor=CLI,
             now=utcnow(),
         )
+        auth.set_role(session, rep, chosen_role, actor=CLI)
+        await auth.set_password(session, rep, first_password, actor=CLI, now=utcnow())
         return token
 
     token = in_session(work)
-    typer.echo(f"Rep {name} <{email.lower()}> added. API token (shown once):\n{token}")
+    typer.echo(f"Rep {name} <{email.lower()}> added as {chosen_role}.")
+    if password is None:
+        typer.echo(f"Workspace password (shown once): {first_password}")
+    typer.echo(f"API token (shown once):\n{token}")
+
+
+@rep_app.command("password")
+def rep_password(
+    email: str,
+    password: Annotated[
+        str | None, typer.Option(help="The new password (default: generated and printed)")
+    ] = None,
+) -> None:
+    """Set a new workspace password for a rep (signs them out everywhere)."""
+    from throughline.reps import repository
+    from throughline.workspace import auth
+
+    new = password or auth.new_password()
+
+    async def work(session: AsyncSession, _settings: Settings) -> None:
+        rep = await repository.by_ref(session, email)
+        if rep is None:
+            raise DomainError(f"no rep {email!r}")
+        await auth.set_password(session, rep, new, actor=CLI, now=utcnow())
+
+    in_session(work)
+    typer.echo(
+        f"Password for {email.lower()} changed." + ("" if password else f" New password: {new}")
+    )
 
 
 @rep_app.command("token")

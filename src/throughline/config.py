@@ -61,9 +61,14 @@ class Settings(BaseSettings):
     # The SMTP server `serve` starts for inbound mail (0 disables it).
     smtp_host: str = "127.0.0.1"
     smtp_port: int = Field(default=2525, ge=0, le=65535)
+    # Recipient domains the SMTP server accepts mail for (comma-separated; "*" for any).
+    # Empty: the support address's domain. Anything else is refused: we are not a relay.
+    smtp_accept_domains: str = ""
     # Outbound relay, e.g. smtp://user:pass@smtp.example.com:587 (STARTTLS) or smtps://...:465.
     # Empty: outgoing mail is written as .eml files under var/outgoing-mail/ (nothing is lost).
     smtp_url: str = ""
+    # How long one conversation with the relay may take before it counts as down (retried).
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0)
     # A mailbox to poll, e.g. imaps://user:pass@imap.example.com/INBOX (empty: no polling).
     imap_url: str = ""
     imap_interval_seconds: float = Field(default=30.0, gt=0)
@@ -71,18 +76,42 @@ class Settings(BaseSettings):
     max_attachment_bytes: int = Field(default=10_485_760, ge=1024)
     max_attachments: int = Field(default=20, ge=0)
     report_requests_per_minute: int = Field(default=60, ge=1)
+    # A whole in-app report request with its log files (other requests: max_request_bytes).
+    max_report_bytes: int = Field(default=26_214_400, ge=1024)
+    # A report's diagnostics object, as JSON: kept on the report and shown to the rep.
+    max_diagnostics_bytes: int = Field(default=65_536, ge=256)
+    # How long an outbound webhook POST may take before it counts as failed (then retried).
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
 
     # --- Web workspace and customer portal ---
     # Send cookies only over HTTPS: set true in production behind TLS.
     cookie_secure: bool = False
     session_hours: float = Field(default=12, gt=0)
     magic_link_minutes: float = Field(default=30, gt=0)
+    # Sign-in links a customer may ask for per hour: per address, and per client address.
+    magic_links_per_hour: int = Field(default=5, ge=1)
+    magic_links_per_client_per_hour: int = Field(default=20, ge=1)
+    # Customer sessions (portal sign-in) last this many days.
+    customer_session_days: float = Field(default=30, gt=0)
+    # Other sites that may embed the chat widget (origins, comma-separated); base_url always may.
+    chat_allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Longest chat message (characters) and how many a chat may send per minute.
+    chat_message_chars: int = Field(default=4000, ge=100)
+    chat_messages_per_minute: int = Field(default=20, ge=1)
+    # How often an open chat looks for new replies (seconds; a cheap indexed query).
+    chat_poll_seconds: float = Field(default=1.0, gt=0)
+    # Jargon → plain words (YAML mapping) for replies to novices; empty: the shipped glossary.
+    glossary_file: Path | None = None
+    # Wrong passwords allowed per address (and 4x per client address) in 15 minutes.
+    sign_in_failures_allowed: int = Field(default=5, ge=1)
 
     # --- Self-service flows and the phone directory ---
     flows_dir: Path = Path("flows")
     phone_directory_file: Path = Path("phone-directory.yaml")
     # When set, voice webhooks must carry a valid X-Twilio-Signature.
     twilio_auth_token: str = ""
+    # A self-service run left idle this long counts as abandoned (it can still be resumed).
+    flow_abandon_hours: float = Field(default=24, gt=0)
 
     @field_validator("severity_targets_hours", "escalation_targets_hours", mode="before")
     @classmethod
@@ -94,6 +123,37 @@ class Settings(BaseSettings):
     def _four_positive(cls, value: list[float]) -> list[float]:
         if len(value) != 4 or any(hours <= 0 for hours in value):
             raise ValueError("needs four positive numbers of hours, for severities 1, 2, 3 and 4")
+        return value
+
+    @field_validator("chat_allowed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip().rstrip("/") for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url(cls, value: str) -> str:
+        if value.strip():
+            from throughline.channels.email.relay import parse_smtp_url  # no import cycle
+
+            parse_smtp_url(value)  # a ValueError names what is wrong with the URL
+        return value.strip()
+
+    @field_validator("glossary_file", mode="before")
+    @classmethod
+    def _empty_is_default(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("glossary_file")
+    @classmethod
+    def _glossary_readable(cls, value: Path | None) -> Path | None:
+        # A glossary that cannot be read or parsed stops the start, not a rep's reply.
+        if value is not None:
+            from throughline.workspace.glossary import load_glossary
+
+            load_glossary(value)
         return value
 
     @field_validator("database_url")

@@ -197,6 +197,8 @@ async def test_run_once_writes_the_heartbeat(database: Database, settings: Setti
         "overdue_escalations",
         "due_follow_ups",
         "assignment_sweep",
+        "abandoned_flows",
+        "inbound_mail",
         "outbox",
     }
 

@@ -37,7 +37,7 @@ from throughline.models import Case, FollowUp, Rep, Step, TimelineEntry
 
 @dataclass(frozen=True)
 class NewCase:
-    email: str
+    email: str | None  # None for a customer known only by another identity
     name: str
     subject: str
     body: str
@@ -45,6 +45,15 @@ class NewCase:
     channel: str = "api"
     plan_tier: str | None = None
     environment: dict[str, Any] = field(default_factory=dict)
+    # (kind, value) when the customer writes without an email, e.g. ("webhook", "chat:u42").
+    identity: tuple[str, str] | None = None
+
+    def address(self) -> tuple[str, str]:
+        if self.identity is not None:
+            return self.identity
+        if not self.email:
+            raise InvalidInput("customer.email: needed to open a case")
+        return "email", self.email
 
 
 def severity_targets(settings: Settings) -> list[Any]:
@@ -72,10 +81,11 @@ async def open_case(
     session: AsyncSession, data: NewCase, *, settings: Settings, now: datetime
 ) -> tuple[Case, str]:
     """Store the customer's problem, then find its owner. Returns the case and its status token."""
+    kind, value = data.address()
     customer = await customers.find_or_create(
         session,
-        kind="email",
-        value=data.email,
+        kind=kind,
+        value=value,
         name=data.name,
         now=now,
         plan_tier=data.plan_tier,

@@ -18,9 +18,12 @@ from throughline.models.channels import (
     WebhookChannel,
 )
 from throughline.models.escalation import Escalation
+from throughline.models.flows import FlowAnswer, FlowDefinition, FlowRun, PhoneCall
 from throughline.models.ops import AuditEntry, OutboxMessage, WorkerHeartbeat
 from throughline.models.people import Customer, Identity, Rep, Team, TeamMember
+from throughline.models.portal import ChatPresence, CustomerSession, MagicLink
 from throughline.models.remedy import Action, Remedy, RepRemedyLimit
+from throughline.models.web import RepSession, SignInFailure
 
 __all__ = [
     "FIRST_CASE_NUMBER",
@@ -29,18 +32,27 @@ __all__ = [
     "Base",
     "Case",
     "CaseAttention",
+    "ChatPresence",
     "Customer",
+    "CustomerSession",
     "ErrorReport",
     "Escalation",
+    "FlowAnswer",
+    "FlowDefinition",
+    "FlowRun",
     "FollowUp",
     "Identity",
     "InboundMessage",
+    "MagicLink",
     "MessageLink",
     "OutboxMessage",
+    "PhoneCall",
     "Product",
     "Remedy",
     "Rep",
     "RepRemedyLimit",
+    "RepSession",
+    "SignInFailure",
     "Step",
     "StoredFile",
     "Team",

@@ -81,6 +81,11 @@ class Rep(IdMixin, CreatedMixin, Base):
     # When the rep's workspace last showed they were there (its live connection): "online".
     last_seen_at: Mapped[datetime | None]
     approver_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("reps.id"))
+    # Workspace role: rep, specialist, lead or admin. A lead or admin is also ``is_lead``
+    # (kept in step by workspace.auth.set_role), which the services read.
+    role: Mapped[str] = mapped_column(String(20), default="rep", server_default="rep")
+    # argon2 hash of the workspace password; None until one is set (``throughline rep password``).
+    password_hash: Mapped[str | None] = mapped_column(String(200))
 
 
 class TeamMember(Base):

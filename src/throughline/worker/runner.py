@@ -22,9 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from throughline.assignment.service import assign_waiting
 from throughline.cases.service import auto_resolve_due, note_due_follow_ups
 from throughline.channels.delivery import load_routes
+from throughline.channels.email.tasks import InboundMailJob
 from throughline.config import Settings
 from throughline.db import Database
 from throughline.escalations.service import note_overdue
+from throughline.flows.service import abandon_idle
 from throughline.models import OutboxMessage, WorkerHeartbeat, utcnow
 from throughline.outbox import service as outbox
 
@@ -50,6 +52,8 @@ class Worker:
             ("overdue_escalations", note_overdue),
             ("due_follow_ups", note_due_follow_ups),
             ("assignment_sweep", _sweep_assignments),
+            ("abandoned_flows", lambda s, now: abandon_idle(s, settings=settings, now=now)),
+            ("inbound_mail", InboundMailJob(database, settings)),
         ]
 
     async def heartbeat(self, now: datetime, **details: object) -> None:
