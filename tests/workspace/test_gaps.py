@@ -232,7 +232,7 @@ async def test_a_rep_merges_the_webhook_customer_with_their_email_self(
     for other, words in [
         ("nobody@example.net", "other: no customer with the email address nobody@example.net"),
         ("next tuesday", "other: give the other customer's email address or their customer"),
-        (str(into_id), "other: that is Maria G already"),
+        (str(into_id), "other: that is this case's customer (Maria G) already"),
         ("999999", "other: no customer number 999999"),
     ]:
         refused = await post(client, url, other=other)

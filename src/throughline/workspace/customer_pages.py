@@ -98,7 +98,9 @@ async def merge_customer(
             )
         other = await _find(session, forms.text(form, "other", label="the other customer"))
         if other.id == case.customer_id:
-            raise InvalidInput(f"other: that is {other.name or 'this customer'} already")
+            raise InvalidInput(
+                f"other: that is this case's customer ({other.name or other.id}) already"
+            )
         candidate = await _summary(session, other)
     except DomainError as exc:
         await session.rollback()
