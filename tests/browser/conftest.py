@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,8 +109,12 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         log.close()
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
+@contextmanager
+def launch_chromium() -> Iterator[Browser]:
+    """Chromium, open until the block ends; without it the test fails in CI, else skips.
+
+    Playwright's sync API runs an event loop of its own until then: the asyncio
+    tests must not run inside such a block."""
     if not Path(CHROMIUM).exists():
         message = f"Chromium not found at {CHROMIUM} (Debian package 'chromium')"
         if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
@@ -117,8 +122,16 @@ def browser() -> Iterator[Browser]:
         pytest.skip(message)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with launch_chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -139,6 +139,40 @@ async def run_worker(database: Database, settings: Settings) -> None:
     await Worker(database, settings, name="test-worker").run_once()
 
 
+@dataclass
+class Desk:
+    """The desk's API and worker, its mail going out through the test relay."""
+
+    client: httpx.AsyncClient
+    database: Database
+    settings: Settings  # with the relay
+    people: Personas
+    relay: Relay
+
+    @property
+    def sent(self) -> list[Received]:
+        """Every mail the relay accepted, in order."""
+        return self.relay.sink.received
+
+    async def open_case(self) -> dict[str, Any]:
+        """Maria's case about her internet, opened by the owner through the API."""
+        return await create_case(self.client, self.people.owner)
+
+    async def run_worker(self) -> None:
+        await run_worker(self.database, self.settings)
+
+
+@pytest.fixture
+def desk(
+    client: httpx.AsyncClient,
+    database: Database,
+    settings: Settings,
+    people: Personas,
+    relay: Relay,
+) -> Desk:
+    return Desk(client, database, with_relay(settings, relay.url), people, relay)
+
+
 async def link_inbound(database: Database, number: str, message_id: str) -> None:
     """What the inbound email path records when the customer's mail joins a case."""
     import hashlib
@@ -198,20 +232,14 @@ def status_link(text: str) -> str:
     return found.group(1)
 
 
-async def test_a_new_case_tells_the_customer_its_number_and_owner(
-    client: httpx.AsyncClient,
-    database: Database,
-    settings: Settings,
-    people: Personas,
-    relay: Relay,
-) -> None:
-    created = await create_case(client, people.owner)
+async def test_a_new_case_tells_the_customer_its_number_and_owner(desk: Desk) -> None:
+    created = await desk.open_case()
     number = created["number"]
 
-    await run_worker(database, with_relay(settings, relay.url))
+    await desk.run_worker()
 
-    assert len(relay.sink.received) == 1
-    mail = relay.sink.received[0]
+    assert len(desk.sent) == 1
+    mail = desk.sent[0]
     assert mail.mail_from == SUPPORT  # bounces come back to the support address
     assert mail.rcpt_tos == ["maria@example.org"]
     message = mail.message
@@ -230,27 +258,24 @@ async def test_a_new_case_tells_the_customer_its_number_and_owner(
 
 
 async def test_the_owners_reply_arrives_threaded_with_contact_and_a_working_status_link(
-    client: httpx.AsyncClient,
-    database: Database,
-    settings: Settings,
-    people: Personas,
-    relay: Relay,
+    desk: Desk,
 ) -> None:
-    relay_settings = with_relay(settings, relay.url)
-    created = await create_case(client, people.owner)
+    created = await desk.open_case()
     number = created["number"]
-    await run_worker(database, relay_settings)
-    received_notice = relay.sink.received[0].message
+    await desk.run_worker()
+    received_notice = desk.sent[0].message
     # The customer answered by mail (the inbound path links its Message-ID to the case).
-    await link_inbound(database, number, "CAF1x-answer.1@mail.example.org")
+    await link_inbound(desk.database, number, "CAF1x-answer.1@mail.example.org")
 
-    response = await reply(client, people.owner, number, "Please restart the router tonight.")
+    response = await reply(
+        desk.client, desk.people.owner, number, "Please restart the router tonight."
+    )
     assert response.status_code == 201, response.text
     entry_id = response.json()["id"]
-    await run_worker(database, relay_settings)
+    await desk.run_worker()
 
-    assert len(relay.sink.received) == 2
-    message = relay.sink.received[1].message
+    assert len(desk.sent) == 2
+    message = desk.sent[1].message
     assert message["From"].addresses[0].display_name == "Olivia Owner at Acme Support"
     assert message["From"].addresses[0].addr_spec == SUPPORT
     assert [a.addr_spec for a in message["Reply-To"].addresses] == [SUPPORT]
@@ -283,16 +308,16 @@ async def test_the_owners_reply_arrives_threaded_with_contact_and_a_working_stat
     assert '<a href="mailto:olivia.owner@desk.example">' in page
 
     # The link in the mail opens the customer's status page (and its API).
-    page_view = await client.get(link)
+    page_view = await desk.client.get(link)
     assert page_view.status_code == 200, page_view.text
     assert number in page_view.text
     token = link.rsplit("/", 1)[1]
-    status = await client.get(f"/api/v1/status/{token}")
+    status = await desk.client.get(f"/api/v1/status/{token}")
     assert status.status_code == 200, status.text
     assert status.json()["number"] == number
     assert status.json()["owner"]["name"] == "Olivia Owner"
 
-    async with database.unit_of_work(write=False) as session:
+    async with desk.database.unit_of_work(write=False) as session:
         sent = list(
             await session.scalars(
                 select(MessageLink).where(MessageLink.direction == "out").order_by(MessageLink.id)
@@ -306,21 +331,14 @@ async def test_the_owners_reply_arrives_threaded_with_contact_and_a_working_stat
     assert sent[1].timeline_entry_id == entry_id
 
 
-async def test_resolution_proposed_and_auto_resolved_notices(
-    client: httpx.AsyncClient,
-    database: Database,
-    settings: Settings,
-    people: Personas,
-    relay: Relay,
-) -> None:
-    relay_settings = with_relay(settings, relay.url)
-    number = (await create_case(client, people.owner))["number"]
-    response = await propose(client, people.owner, number)
+async def test_resolution_proposed_and_auto_resolved_notices(desk: Desk) -> None:
+    number = (await desk.open_case())["number"]
+    response = await propose(desk.client, desk.people.owner, number)
     assert response.status_code == 200, response.text
-    await run_worker(database, relay_settings)
+    await desk.run_worker()
 
-    proposed = relay.sink.received[-1].message
-    assert len(relay.sink.received) == 2  # received, then the proposal
+    proposed = desk.sent[-1].message
+    assert len(desk.sent) == 2  # received, then the proposal
     assert proposed["Subject"] == f"[{number}] Internet drops every evening"
     assert proposed["Auto-Submitted"] == "auto-generated"
     text = plain(proposed)
@@ -329,20 +347,20 @@ async def test_resolution_proposed_and_auto_resolved_notices(
     assert "within 7 days" in text
 
     # A week and a day without an answer: the worker closes the case and says so.
-    async with database.unit_of_work() as session:
+    async with desk.database.unit_of_work() as session:
         await session.execute(
             update(Case)
             .where(Case.id == int(number.removeprefix("TL-")))
             .values(resolution_proposed_at=utcnow() - timedelta(days=8))
         )
-    await run_worker(database, relay_settings)
+    await desk.run_worker()
 
-    assert len(relay.sink.received) == 3
-    closed = relay.sink.received[-1].message
+    assert len(desk.sent) == 3
+    closed = desk.sent[-1].message
     assert closed["Auto-Submitted"] == "auto-generated"
     assert "We did not hear back within 7 days, so we closed this case." in plain(closed)
     assert closed["In-Reply-To"] == proposed["Message-ID"]  # the thread goes on
-    assert (await read_case(client, people.owner, number))["status"] == "resolved"
+    assert (await read_case(desk.client, desk.people.owner, number))["status"] == "resolved"
 
 
 async def test_a_relay_outage_loses_nothing_and_sends_exactly_once(
@@ -386,68 +404,51 @@ async def test_a_relay_outage_loses_nothing_and_sends_exactly_once(
 
 
 async def test_a_retry_sends_the_same_mail_and_a_recorded_mail_is_never_sent_again(
-    client: httpx.AsyncClient,
-    database: Database,
-    settings: Settings,
-    people: Personas,
-    relay: Relay,
+    desk: Desk,
 ) -> None:
     from throughline.channels.delivery import deliver
 
-    relay_settings = with_relay(settings, relay.url)
-    await create_case(client, people.owner)
-    [row] = await outbox_rows(database)
+    await desk.open_case()
+    [row] = await outbox_rows(desk.database)
 
     # A worker sends, then dies before its commit: nothing of its work is kept ...
-    async with database.unit_of_work() as session:
-        await deliver(session, dict(row.payload), relay_settings)
+    async with desk.database.unit_of_work() as session:
+        await deliver(session, dict(row.payload), desk.settings)
         await session.rollback()
     # ... so the next worker sends again: the very same mail, which receivers dedupe.
-    await run_worker(database, relay_settings)
-    first, second = relay.sink.received
+    await desk.run_worker()
+    first, second = desk.sent
     assert first.message["Message-ID"] == second.message["Message-ID"]
     assert first.raw == second.raw
 
     # Once recorded as sent, running the same delivery again sends nothing.
-    async with database.unit_of_work() as session:
+    async with desk.database.unit_of_work() as session:
         await session.execute(
             update(OutboxMessage).values(done_at=None, run_at=utcnow() - timedelta(seconds=1))
         )
-    await run_worker(database, relay_settings)
-    assert len(relay.sink.received) == 2
-    assert all(row.done_at is not None for row in await outbox_rows(database))
+    await desk.run_worker()
+    assert len(desk.sent) == 2
+    assert all(row.done_at is not None for row in await outbox_rows(desk.database))
 
 
-async def test_an_internal_note_sends_nothing(
-    client: httpx.AsyncClient,
-    database: Database,
-    settings: Settings,
-    people: Personas,
-    relay: Relay,
-) -> None:
-    relay_settings = with_relay(settings, relay.url)
-    number = (await create_case(client, people.owner))["number"]
-    await run_worker(database, relay_settings)
+async def test_an_internal_note_sends_nothing(desk: Desk) -> None:
+    number = (await desk.open_case())["number"]
+    await desk.run_worker()
 
-    response = await reply(client, people.other, number, "Customer sounds upset.", internal=True)
+    response = await reply(
+        desk.client, desk.people.other, number, "Customer sounds upset.", internal=True
+    )
     assert response.status_code == 201, response.text
-    await run_worker(database, relay_settings)
+    await desk.run_worker()
 
-    assert len(relay.sink.received) == 1  # only the "received" notice
-    assert all("Customer sounds upset" not in plain(m.message) for m in relay.sink.received)
+    assert len(desk.sent) == 1  # only the "received" notice
+    assert all("Customer sounds upset" not in plain(m.message) for m in desk.sent)
 
 
-async def test_a_customer_without_an_email_address_gets_a_note_on_the_case(
-    client: httpx.AsyncClient,
-    database: Database,
-    settings: Settings,
-    people: Personas,
-    relay: Relay,
-) -> None:
-    relay_settings = with_relay(settings, relay.url)
-    number = (await create_case(client, people.owner))["number"]
-    await run_worker(database, relay_settings)
-    async with database.unit_of_work() as session:
+async def test_a_customer_without_an_email_address_gets_a_note_on_the_case(desk: Desk) -> None:
+    number = (await desk.open_case())["number"]
+    await desk.run_worker()
+    async with desk.database.unit_of_work() as session:
         customer = await session.scalar(
             select(Customer).where(Customer.email == "maria@example.org")
         )
@@ -458,46 +459,42 @@ async def test_a_customer_without_an_email_address_gets_a_note_on_the_case(
         await session.execute(delete(Identity).where(Identity.customer_id == customer_id))
         session.add(Identity(customer_id=customer_id, kind="email", value="m.g@example.net"))
 
-    await reply(client, people.owner, number, "Did the restart help?")
-    await run_worker(database, relay_settings)
-    assert relay.sink.received[-1].rcpt_tos == ["m.g@example.net"]
-    assert relay.sink.received[-1].message["To"].addresses[0].addr_spec == "m.g@example.net"
+    await reply(desk.client, desk.people.owner, number, "Did the restart help?")
+    await desk.run_worker()
+    assert desk.sent[-1].rcpt_tos == ["m.g@example.net"]
+    assert desk.sent[-1].message["To"].addresses[0].addr_spec == "m.g@example.net"
 
     # Now known only by a phone number: nobody can be mailed.
-    async with database.unit_of_work() as session:
+    async with desk.database.unit_of_work() as session:
         await session.execute(delete(Identity).where(Identity.customer_id == customer_id))
         session.add(Identity(customer_id=customer_id, kind="phone", value="+4930123456"))
-    await reply(client, people.owner, number, "I will call you instead.")
-    await run_worker(database, relay_settings)
-    await run_worker(database, relay_settings)
+    await reply(desk.client, desk.people.owner, number, "I will call you instead.")
+    await desk.run_worker()
+    await desk.run_worker()
 
-    assert len(relay.sink.received) == 2
-    assert [note.body for note in await notes(database, number)] == [NO_ADDRESS]
-    rows = await outbox_rows(database)
+    assert len(desk.sent) == 2
+    assert [note.body for note in await notes(desk.database, number)] == [NO_ADDRESS]
+    rows = await outbox_rows(desk.database)
     assert all(row.done_at is not None and row.attempts == 1 for row in rows)  # no retry loop
-    timeline = (await read_case(client, people.owner, number))["timeline"]
+    timeline = (await read_case(desk.client, desk.people.owner, number))["timeline"]
     assert any(e["body"] == NO_ADDRESS and e["internal"] for e in timeline)
 
 
 async def test_an_address_the_relay_refuses_for_good_gets_a_note_not_a_retry_loop(
-    client: httpx.AsyncClient,
-    database: Database,
-    settings: Settings,
-    people: Personas,
-    relay: Relay,
+    desk: Desk,
 ) -> None:
-    relay.sink.refuse.add("maria@example.org")
-    number = (await create_case(client, people.owner))["number"]
+    desk.relay.sink.refuse.add("maria@example.org")
+    number = (await desk.open_case())["number"]
 
-    await run_worker(database, with_relay(settings, relay.url))
+    await desk.run_worker()
 
-    assert relay.sink.received == []
-    [note] = await notes(database, number)
+    assert desk.sent == []
+    [note] = await notes(desk.database, number)
     assert note.body is not None
     assert note.body.startswith("We could not tell the customer: the mail server refused")
     assert "550" in note.body
     assert note.internal
-    [row] = await outbox_rows(database)
+    [row] = await outbox_rows(desk.database)
     assert row.done_at is not None
 
 
@@ -623,24 +620,16 @@ def customer_mail(
     return mail.as_bytes()
 
 
-async def test_a_whole_conversation_by_mail_stays_on_one_case_and_one_thread(
-    client: httpx.AsyncClient,
-    database: Database,
-    settings: Settings,
-    people: Personas,
-    relay: Relay,
-) -> None:
+async def test_a_whole_conversation_by_mail_stays_on_one_case_and_one_thread(desk: Desk) -> None:
     from throughline.channels.email.ingest import process, store_raw
 
-    relay_settings = with_relay(settings, relay.url)
-
     async def arrives(raw: bytes) -> None:
-        stored = await store_raw(database, raw, source="smtp", settings=relay_settings)
-        await process(database, relay_settings, stored.id)
+        stored = await store_raw(desk.database, raw, source="smtp", settings=desk.settings)
+        await process(desk.database, desk.settings, stored.id)
 
     await arrives(customer_mail("Printer offline", "It says offline.", "first.1@mail.example"))
-    await run_worker(database, relay_settings)
-    [received] = [m.message for m in relay.sink.received]
+    await desk.run_worker()
+    [received] = [m.message for m in desk.sent]
     number = received["X-Throughline-Case"]
     assert received["In-Reply-To"] == "<first.1@mail.example>"
 
@@ -648,18 +637,18 @@ async def test_a_whole_conversation_by_mail_stays_on_one_case_and_one_thread(
     await arrives(
         customer_mail("Re: Printer", "Still offline.", "second.2@mail.example", answering=received)
     )
-    response = await reply(client, people.owner, number, "Please switch it off and on.")
+    response = await reply(desk.client, desk.people.owner, number, "Please switch it off and on.")
     assert response.status_code == 201, response.text
-    await run_worker(database, relay_settings)
+    await desk.run_worker()
 
-    answer = relay.sink.received[-1].message
+    answer = desk.sent[-1].message
     assert answer["In-Reply-To"] == "<second.2@mail.example>"
     assert answer["References"].split() == [
         "<first.1@mail.example>",
         received["Message-ID"],
         "<second.2@mail.example>",
     ]
-    timeline = (await read_case(client, people.owner, number))["timeline"]
+    timeline = (await read_case(desk.client, desk.people.owner, number))["timeline"]
     assert [e["body"] for e in timeline if e["kind"] in ("message_in", "message_out")] == [
         "It says offline.",
         "Still offline.",

@@ -66,6 +66,24 @@ async def send(
     return await client.post("/api/v1/reports", json=body, headers=headers, **kwargs)
 
 
+async def send_with_logs(
+    client: httpx.AsyncClient, key: str, body: dict[str, Any], logs: list[tuple[str, bytes, str]]
+) -> httpx.Response:
+    """The report as multipart/form-data: its JSON in 'report', each (filename, content,
+    content type) of ``logs`` in 'files'."""
+    return await client.post(
+        "/api/v1/reports",
+        headers={"X-Api-Key": key},
+        data={"report": json.dumps(body)},
+        files=[("files", log) for log in logs],
+    )
+
+
+def text_logs(how_many: int, size: int) -> list[tuple[str, bytes, str]]:
+    """``how_many`` plain-text log files of ``size`` bytes each."""
+    return [(f"{n}.log", b"x" * size, "text/plain") for n in range(how_many)]
+
+
 async def filed(client: httpx.AsyncClient, key: str, **overrides: Any) -> dict[str, Any]:
     response = await send(client, key, report_body(**overrides))
     assert response.status_code == 201, response.text
@@ -225,13 +243,13 @@ async def test_log_files_are_kept_on_the_case_and_listed_with_the_report(
     client: httpx.AsyncClient, people: Personas, key: str, settings: Settings, database: Database
 ) -> None:
     log = b"2026-11-23 08:00:01 ERROR sync: 0x80004005\n" * 200
-    response = await client.post(
-        "/api/v1/reports",
-        headers={"X-Api-Key": key},
-        data={"report": json.dumps(report_body())},
-        files=[
-            ("files", ("sync.log", log, "text/plain")),
-            ("files", ("../../etc/crash.dmp", b"\x00\x01crash", "application/octet-stream")),
+    response = await send_with_logs(
+        client,
+        key,
+        report_body(),
+        [
+            ("sync.log", log, "text/plain"),
+            ("../../etc/crash.dmp", b"\x00\x01crash", "application/octet-stream"),
         ],
     )
     assert response.status_code == 201, response.text
@@ -295,12 +313,7 @@ async def test_wrong_fields_are_named(
     )
     assert not_json.status_code == 422
 
-    in_form = await client.post(
-        "/api/v1/reports",
-        headers={"X-Api-Key": key},
-        data={"report": json.dumps(report_body(summary=""))},
-        files=[("files", ("a.log", b"x", "text/plain"))],
-    )
+    in_form = await send_with_logs(client, key, report_body(summary=""), text_logs(1, 1))
     assert in_form.status_code == 422
     assert in_form.json()["errors"][0]["field"] == "report.summary"
 
@@ -344,33 +357,19 @@ async def tight(settings: Settings, database: Database) -> AsyncIterator[httpx.A
 async def test_limits_on_body_files_and_diagnostics_are_clear(
     tight: httpx.AsyncClient, people: Personas, key: str, database: Database
 ) -> None:
-    report = json.dumps(report_body())
-
-    three = await tight.post(
-        "/api/v1/reports",
-        headers={"X-Api-Key": key},
-        data={"report": report},
-        files=[("files", (f"{n}.log", b"x" * 10, "text/plain")) for n in range(3)],
-    )
+    three = await send_with_logs(tight, key, report_body(), text_logs(3, 10))
     assert three.status_code == 422
     assert three.json()["detail"].startswith("files: 3 sent; at most 2 log files")
 
-    big_file = await tight.post(
-        "/api/v1/reports",
-        headers={"X-Api-Key": key},
-        data={"report": report},
-        files=[("files", ("big.log", b"x" * 3000, "text/plain"))],
+    big_file = await send_with_logs(
+        tight, key, report_body(), [("big.log", b"x" * 3000, "text/plain")]
     )
     assert big_file.status_code == 413
     assert big_file.json()["detail"].startswith("files: big.log is larger than 2048 bytes")
 
     # Two files under their own limit but over the cap on the whole request.
-    huge = await tight.post(
-        "/api/v1/reports",
-        headers={"X-Api-Key": key},
-        data={"report": report},
-        files=[("files", (f"{n}.log", b"x" * 2000, "text/plain")) for n in range(2)]
-        + [("files", ("more.log", b"x" * 5000, "text/plain"))],
+    huge = await send_with_logs(
+        tight, key, report_body(), [*text_logs(2, 2000), ("more.log", b"x" * 5000, "text/plain")]
     )
     assert huge.status_code == 413
     assert huge.json()["detail"] == "request body is larger than 8192 bytes"
@@ -385,12 +384,7 @@ async def test_limits_on_body_files_and_diagnostics_are_clear(
     assert "without log files may be at most 4096 bytes" in long_json.json()["detail"]
     assert await count(database, Case) == 0
 
-    ok = await tight.post(
-        "/api/v1/reports",
-        headers={"X-Api-Key": key},
-        data={"report": report},
-        files=[("files", (f"{n}.log", b"x" * 2000, "text/plain")) for n in range(2)],
-    )
+    ok = await send_with_logs(tight, key, report_body(), text_logs(2, 2000))
     assert ok.status_code == 201, ok.text
     # Other routes keep the ordinary cap even though reports have a larger one.
     big_note = await tight.post(

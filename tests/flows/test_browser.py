@@ -2,29 +2,20 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, LiveServer, screenshot
+from tests.browser.conftest import LiveServer, launch_chromium, screenshot
 
 
 @pytest.fixture
 def chromium() -> Iterator[Browser]:
     """Chromium for this test only: Playwright's sync API holds an event loop while it is
     open, which would stop the async tests that run after it in the same session."""
-    if not Path(CHROMIUM).exists():
-        message = f"Chromium not found at {CHROMIUM} (Debian package 'chromium')"
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(message)
-        pytest.skip(message)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with launch_chromium() as browser:
         yield browser
-        browser.close()
 
 
 def test_a_guide_on_a_phone_with_the_keyboard_reaches_a_person(

@@ -67,6 +67,10 @@ def test_missing_names_and_bad_values_are_named() -> None:
         "department 2 'X': severity must be 1 (down) to 4 (question)",
     ]
     assert _problems({"greeting": "Hi"}) == ["departments: needs a list of at least one department"]
+    assert _problems({"departments": ["Sales", {"name": "Help", "options": [7]}]}) == [
+        "department 1: must be a mapping with a name",
+        "department 2 'Help', option 1: must be a mapping with a name",
+    ]
 
 
 def test_load_raises_a_clear_error(tmp_path: Path) -> None:

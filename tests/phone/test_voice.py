@@ -76,7 +76,7 @@ class Call:
 
 
 async def test_every_menu_offers_a_person_on_zero(
-    client: httpx.AsyncClient, people: Personas
+    client: httpx.AsyncClient, database: Database, people: Personas
 ) -> None:
     call = Call(client, "+15550100300")
     action, main = _menu(await call.incoming())
@@ -89,9 +89,17 @@ async def test_every_menu_offers_a_person_on_zero(
         if root.find("Gather") is not None:
             menus.append(_menu(root))
     assert len(menus) == 4  # the main menu and three departments with options
+    zero_calls = []
     for where, words in menus:
         assert words.endswith("To talk to a person, press 0."), words
-        assert _dialled(await Call(client).press(where, "0")) == "2201"  # Olivia, on shift
+        zero = Call(client)
+        assert _dialled(await zero.press(where, "0")) == "2201"  # Olivia, on shift
+        zero_calls.append(zero.fields["CallSid"])
+    async with database.unit_of_work(write=False) as session:
+        paths = list(
+            await session.scalars(select(PhoneCall.path).where(PhoneCall.call_sid.in_(zero_calls)))
+        )
+    assert paths == [["0 talk to a person"]] * 4
 
 
 async def test_a_new_caller_reaching_a_person_gets_a_case_with_the_menu_path(
@@ -141,7 +149,7 @@ async def test_a_new_caller_reaching_a_person_gets_a_case_with_the_menu_path(
 
 
 async def test_wrong_keys_repeat_the_menu_and_silence_reaches_a_person(
-    client: httpx.AsyncClient, people: Personas
+    client: httpx.AsyncClient, database: Database, people: Personas
 ) -> None:
     call = Call(client)
     action, _ = _menu(await call.incoming())
@@ -151,6 +159,10 @@ async def test_wrong_keys_repeat_the_menu_and_silence_reaches_a_person(
     assert _menu(root)[0] == action
     silent = _twiml(await client.post(f"{action}&silent=1", data=call.fields))
     assert _dialled(silent) == "2201"
+    async with database.unit_of_work(write=False) as session:
+        stored = await session.scalar(select(PhoneCall))
+    assert stored is not None
+    assert stored.path == ["no key pressed: talk to a person"]
 
 
 async def _returning_caller(client: httpx.AsyncClient, database: Database, people: Personas) -> str:

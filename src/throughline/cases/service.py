@@ -341,13 +341,21 @@ async def customer_message(
     )
     # Even on a case nobody has touched yet: a note must not make this message look answered.
     if case.owner_id is not None:
-        await assignment.raise_attention(
-            session,
-            case,
-            Reason.CUSTOMER_REPLIED,
-            since=now,
-            due_at=due_at(case.severity, now, severity_targets(settings)),
-        )
+        await put_on_owner_list(session, case, Reason.CUSTOMER_REPLIED, settings=settings, now=now)
+
+
+async def put_on_owner_list(
+    session: AsyncSession, case: Case, reason: Reason, *, settings: Settings, now: datetime
+) -> None:
+    """The case goes (back) on its owner's list for ``reason``, due within its severity's
+    target from now."""
+    await assignment.raise_attention(
+        session,
+        case,
+        reason,
+        since=now,
+        due_at=due_at(case.severity, now, severity_targets(settings)),
+    )
 
 
 async def confirm(
@@ -387,13 +395,7 @@ async def confirm(
     case.contact_count += 1
     record(session, case, Kind.RESOLUTION_REJECTED, actor, now=now, body=comment)
     await set_status(session, case, Status.OPEN, actor=actor, now=now)
-    await assignment.raise_attention(
-        session,
-        case,
-        Reason.RESOLUTION_REJECTED,
-        since=now,
-        due_at=due_at(case.severity, now, severity_targets(settings)),
-    )
+    await put_on_owner_list(session, case, Reason.RESOLUTION_REJECTED, settings=settings, now=now)
 
 
 async def auto_resolve_due(session: AsyncSession, *, settings: Settings, now: datetime) -> int:

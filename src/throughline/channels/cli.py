@@ -19,6 +19,11 @@ product_app = typer.Typer(help="Products that send in-app error reports.", no_ar
 channel_app = typer.Typer(help="Social and IM webhook channels.", no_args_is_help=True)
 
 
+def _echo_lines(lines: list[str], *, none: str) -> None:
+    """One line each, or ``none`` saying how to add the first."""
+    typer.echo("\n".join(lines) if lines else none)
+
+
 @product_app.command("add")
 def product_add(
     name: Annotated[str, typer.Argument(help="The product's name, as reports send it")],
@@ -50,10 +55,7 @@ def product_list() -> None:
             for p in await repository.products(session)
         ]
 
-    lines = in_session(work)
-    typer.echo(
-        "\n".join(lines) if lines else "No products yet: add one with 'throughline product add'."
-    )
+    _echo_lines(in_session(work), none="No products yet: add one with 'throughline product add'.")
 
 
 @product_app.command("revoke")
@@ -108,10 +110,7 @@ def channel_list() -> None:
             for c in await repository.channels(session)
         ]
 
-    lines = in_session(work)
-    typer.echo(
-        "\n".join(lines) if lines else "No channels yet: add one with 'throughline channel add'."
-    )
+    _echo_lines(in_session(work), none="No channels yet: add one with 'throughline channel add'.")
 
 
 @channel_app.command("remove")

@@ -104,15 +104,20 @@ async def _new_run(
     )
 
 
+def _to_new_run(flow: Flow, token: str, settings: Settings) -> Response:
+    """To the new run's page; the browser remembers the run, so the customer can come back."""
+    response = _to(_run_url(flow.name, token))
+    _remember(response, flow, token, settings)
+    return response
+
+
 @router.post("/portal/help/{flow_name}/start")
 async def start(
     flow_name: str, request: Request, session: WriteSession, settings: AppSettings
 ) -> Response:
     flow = await loader.load_one(session, settings, flow_name)
     _run, token = await _new_run(request, session, settings, flow)
-    response = _to(_run_url(flow.name, token))
-    _remember(response, flow, token, settings)
-    return response
+    return _to_new_run(flow, token, settings)
 
 
 @router.post("/portal/help/{flow_name}/person")
@@ -123,9 +128,7 @@ async def person_before_start(
     flow = await loader.load_one(session, settings, flow_name)
     run, token = await _new_run(request, session, settings, flow)
     await service.talk_to_person(session, run, now=utcnow())
-    response = _to(_run_url(flow.name, token))
-    _remember(response, flow, token, settings)
-    return response
+    return _to_new_run(flow, token, settings)
 
 
 @router.get("/portal/help/{flow_name}/{token}", response_class=HTMLResponse)
@@ -178,12 +181,19 @@ async def _run_view(
     return _page(request, "node.html", context, status_code=status_code)
 
 
+async def _locked_run_and_flow(
+    session: AsyncSession, settings: Settings, flow_name: str, token: str
+) -> tuple[FlowRun, Flow]:
+    """The run the customer answers in, locked until the request commits, and its flow."""
+    run = await service.get_run(session, token, flow_name=flow_name, for_update=True)
+    return run, await loader.load_one(session, settings, run.flow_name)
+
+
 @router.post("/portal/help/{flow_name}/{token}/answer")
 async def answer(
     flow_name: str, token: str, request: Request, session: WriteSession, settings: AppSettings
 ) -> Response:
-    run = await service.get_run(session, token, flow_name=flow_name, for_update=True)
-    flow = await loader.load_one(session, settings, run.flow_name)
+    run, flow = await _locked_run_and_flow(session, settings, flow_name, token)
     form = await _form(request)
     choice: int | None = None
     raw_choice = form.get("choice", "")
@@ -236,8 +246,7 @@ def _contact_from(form: dict[str, str], customer: Customer | None) -> service.Co
 async def contact(
     flow_name: str, token: str, request: Request, session: WriteSession, settings: AppSettings
 ) -> Response:
-    run = await service.get_run(session, token, flow_name=flow_name, for_update=True)
-    flow = await loader.load_one(session, settings, run.flow_name)
+    run, flow = await _locked_run_and_flow(session, settings, flow_name, token)
     form = await _form(request)
     customer = await signed_in_customer(request, session)
     try:

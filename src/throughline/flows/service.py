@@ -115,41 +115,37 @@ async def answer(
     if run.node not in flow.nodes:
         raise Conflict("node: this guide was changed since you started; please start it again")
     current = flow.node(run.node)
+    step: str | None = None
+    outcome: str | None = None
     if current.type == QUESTION:
         if choice is None or not 1 <= choice <= len(current.choices):
             raise InvalidInput(f"choice: pick one of 1 to {len(current.choices)}")
         picked = current.choices[choice - 1]
-        session.add(
-            FlowAnswer(
-                run_id=run.id,
-                node=current.id,
-                kind=QUESTION,
-                text=current.text,
-                answer=picked.label,
-                created_at=now,
-            )
-        )
+        said = picked.label
         target = picked.next
     elif current.type == INSTRUCTION:
         if fixed is None:
             raise InvalidInput("fixed: say whether that fixed it (yes or no)")
-        session.add(
-            FlowAnswer(
-                run_id=run.id,
-                node=current.id,
-                kind=INSTRUCTION,
-                text=current.text,
-                step=current.step or current.text,
-                answer="Yes, that fixed it" if fixed else "No, it did not help",
-                outcome="worked" if fixed else "did_not_work",
-                created_at=now,
-            )
-        )
+        step = current.step or current.text
+        said = "Yes, that fixed it" if fixed else "No, it did not help"
+        outcome = "worked" if fixed else "did_not_work"
         following = current.fixed if fixed else current.not_fixed
         assert following is not None
         target = following
     else:
         raise Conflict("node: this step has no answers; the guide has ended")
+    session.add(
+        FlowAnswer(
+            run_id=run.id,
+            node=current.id,
+            kind=current.type,
+            text=current.text,
+            step=step,
+            answer=said,
+            outcome=outcome,
+            created_at=now,
+        )
+    )
     run.node = target
     run.state = ACTIVE
     run.ended_at = None

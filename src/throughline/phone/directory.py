@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -32,7 +33,9 @@ class DirectoryInvalid(InvalidInput):
 
 
 @dataclass(frozen=True)
-class Option:
+class Choice:
+    """A key on a menu: it leads to a free person of ``team``, or to the number ``dial``."""
+
     key: str
     name: str
     team: str | None = None
@@ -41,12 +44,12 @@ class Option:
 
 
 @dataclass(frozen=True)
-class Department:
-    key: str
-    name: str
-    team: str | None = None
-    dial: str | None = None
-    severity: int = 3
+class Option(Choice):
+    """A choice on a department's own menu (the second and last level)."""
+
+
+@dataclass(frozen=True)
+class Department(Choice):
     options: tuple[Option, ...] = ()
 
     def option(self, key: str) -> Option | None:
@@ -85,6 +88,16 @@ def _dial(value: object, where: str, problems: list[str]) -> str | None:
     return text
 
 
+def _named(raw: object, where: str, problems: list[str]) -> tuple[dict[Any, Any], str, str] | None:
+    """A menu entry's mapping, its name, and ``where`` it is with that name (for problems);
+    None, with the problem noted, when it is not a mapping."""
+    if not isinstance(raw, dict):
+        problems.append(f"{where}: must be a mapping with a name")
+        return None
+    name = _text(raw.get("name"))
+    return raw, name, f"{where} '{name}'" if name else where
+
+
 def parse(data: object) -> tuple[Directory | None, list[str]]:
     problems: list[str] = []
     if not isinstance(data, dict):
@@ -100,13 +113,11 @@ def parse(data: object) -> tuple[Directory | None, list[str]]:
             "(keys 1-9; 0 is always a person)"
         )
     departments = []
-    for number, raw in enumerate(raw_departments, start=1):
-        where = f"department {number}"
-        if not isinstance(raw, dict):
-            problems.append(f"{where}: must be a mapping with a name")
+    for number, raw_department in enumerate(raw_departments, start=1):
+        department = _named(raw_department, f"department {number}", problems)
+        if department is None:
             continue
-        name = _text(raw.get("name"))
-        where = f"department {number} '{name}'" if name else where
+        raw, name, where = department
         if not name:
             problems.append(f"{where}: missing name")
         for key in sorted(set(raw) - _DEPARTMENT_KEYS, key=str):
@@ -121,13 +132,11 @@ def parse(data: object) -> tuple[Directory | None, list[str]]:
                 f"{where}: {len(raw_options)} options; at most {MAX_ENTRIES} "
                 "(keys 1-9; 0 is always a person)"
             )
-        for index, raw_option in enumerate(raw_options, start=1):
-            at = f"{where}, option {index}"
-            if not isinstance(raw_option, dict):
-                problems.append(f"{at}: must be a mapping with a name")
+        for index, raw_entry in enumerate(raw_options, start=1):
+            option = _named(raw_entry, f"{where}, option {index}", problems)
+            if option is None:
                 continue
-            option_name = _text(raw_option.get("name"))
-            at = f"{where}, option {index} '{option_name}'" if option_name else at
+            raw_option, option_name, at = option
             if "options" in raw_option:
                 problems.append(
                     f"{at}: has options of its own; the directory is at most two levels deep "

@@ -15,12 +15,12 @@ import logging
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from throughline.assignment import service as assignment
-from throughline.cases.rules import Reason, due_at
-from throughline.cases.service import NewCase, open_case, severity_targets
+from throughline.cases.rules import Reason
+from throughline.cases.service import NewCase, open_case, put_on_owner_list
 from throughline.cases.timeline import record
 from throughline.config import Settings
 from throughline.customers import repository as customers_repository
@@ -28,7 +28,7 @@ from throughline.customers.rules import normalize_identity
 from throughline.kit.actors import Actor
 from throughline.models import Case, PhoneCall, Rep
 from throughline.phone import repository, twiml
-from throughline.phone.directory import PERSON_KEY, Department, Directory
+from throughline.phone.directory import PERSON_KEY, Choice, Department, Directory
 
 log = logging.getLogger("throughline.phone")
 
@@ -57,6 +57,16 @@ class Destination:
     subject: str | None = None
     prefer_owner: bool = False
     extra: dict[str, str] = field(default_factory=dict)
+
+
+def _destination(choice: Choice, *, subject: str) -> Destination:
+    return Destination(
+        label=choice.name,
+        team=choice.team,
+        dial=choice.dial,
+        severity=choice.severity,
+        subject=subject,
+    )
 
 
 def first_name(rep: Rep) -> str:
@@ -100,6 +110,39 @@ async def _call(session: AsyncSession, call: CallIn, *, now: datetime) -> PhoneC
 def _walk(stored: PhoneCall, step: str) -> None:
     # A new list: the JSON column notices a new value, not an in-place append.
     stored.path = [*stored.path, step]
+
+
+def _caller(stored: PhoneCall) -> str:
+    return stored.from_number or "a hidden number"
+
+
+def _menu_path(stored: PhoneCall) -> str:
+    return " > ".join(stored.path) or "(none)"
+
+
+async def _callers_case(session: AsyncSession, stored: PhoneCall) -> Case | None:
+    """The case this call is about: the one it was put on, else the caller's open case."""
+    case = await session.get(Case, stored.case_id) if stored.case_id is not None else None
+    if case is None and stored.customer_id is not None:
+        case = await repository.open_case_of(session, stored.customer_id)
+    return case
+
+
+def _record_call(
+    session: AsyncSession, case: Case, stored: PhoneCall, *, body: str, now: datetime, **data: Any
+) -> None:
+    """The call goes on the case's timeline, told by the customer."""
+    record(
+        session,
+        case,
+        CALL_KIND,
+        Actor.of_customer(case.customer_id),
+        now=now,
+        body=body,
+        channel=CHANNEL,
+        call_sid=stored.call_sid,
+        **data,
+    )
 
 
 def _menu_prompt(directory: Directory, department: Department | None) -> str:
@@ -193,20 +236,12 @@ async def menu(
     stored = await _call(session, call, now=now)
     root = twiml.response()
     digits = call.digits.strip()[:1]
-    if not digits:
-        if not silent:
-            return _repeat(root, at, directory)
-        _walk(stored, "no key pressed: talk to a person")
-        return await connect(
-            session,
-            stored,
-            root,
-            Destination(label="a person", prefer_owner=True),
-            settings=settings,
-            now=now,
+    if not digits and not silent:
+        return _repeat(root, at, directory)
+    if not digits or digits == PERSON_KEY:
+        _walk(
+            stored, f"{digits} talk to a person" if digits else "no key pressed: talk to a person"
         )
-    if digits == PERSON_KEY:
-        _walk(stored, f"{PERSON_KEY} talk to a person")
         return await connect(
             session,
             stored,
@@ -242,13 +277,7 @@ async def menu(
                 session,
                 stored,
                 root,
-                Destination(
-                    label=department.name,
-                    team=department.team,
-                    dial=department.dial,
-                    severity=department.severity,
-                    subject=department.name,
-                ),
+                _destination(department, subject=department.name),
                 settings=settings,
                 now=now,
             )
@@ -261,13 +290,7 @@ async def menu(
                 session,
                 stored,
                 root,
-                Destination(
-                    label=option.name,
-                    team=option.team,
-                    dial=option.dial,
-                    severity=option.severity,
-                    subject=f"{department.name}: {option.name}",
-                ),
+                _destination(option, subject=f"{department.name}: {option.name}"),
                 settings=settings,
                 now=now,
             )
@@ -295,11 +318,7 @@ async def _case_for_call(
     now: datetime,
 ) -> tuple[Case, bool]:
     """The caller's open case, or a new case for a caller who reaches a person."""
-    case = None
-    if stored.case_id is not None:
-        case = await session.get(Case, stored.case_id)
-    if case is None and stored.customer_id is not None:
-        case = await repository.open_case_of(session, stored.customer_id)
+    case = await _callers_case(session, stored)
     if case is not None:
         stored.case_id = case.id
         return case, False
@@ -327,8 +346,8 @@ async def open_phone_case(
             identity=("phone", number) if number else ("call", stored.call_sid),
             name=f"Caller {number or 'with a hidden number'}",
             subject=f"Phone: {subject}"[:300],
-            body=f"Phone call from {stored.from_number or 'a hidden number'} about: {subject}. "
-            f"Menu path: {' > '.join(stored.path) or '(none)'}.",
+            body=f"Phone call from {_caller(stored)} about: {subject}. "
+            f"Menu path: {_menu_path(stored)}.",
             severity=destination.severity,
             channel=CHANNEL,
         ),
@@ -372,16 +391,12 @@ async def connect(
         if rep is not None
         else (f"connected to {number}" if number else "nobody was free to take it")
     )
-    record(
+    _record_call(
         session,
         case,
-        CALL_KIND,
-        Actor.of_customer(case.customer_id),
+        stored,
         now=now,
-        body=f"Phone call from {stored.from_number or 'a hidden number'}. "
-        f"Menu: {' > '.join(stored.path) or '(none)'}. Call {where}.",
-        channel=CHANNEL,
-        call_sid=stored.call_sid,
+        body=f"Phone call from {_caller(stored)}. Menu: {_menu_path(stored)}. Call {where}.",
         path=list(stored.path),
         dialled=number,
         rep_id=rep.id if rep else None,
@@ -392,12 +407,8 @@ async def connect(
         case.updated_at = now
         if owner is not None and (rep is None or rep.id != owner.id):
             # The owner did not take this call: it goes on their list like a reply would.
-            await assignment.raise_attention(
-                session,
-                case,
-                Reason.CUSTOMER_REPLIED,
-                since=now,
-                due_at=due_at(case.severity, now, severity_targets(settings)),
+            await put_on_owner_list(
+                session, case, Reason.CUSTOMER_REPLIED, settings=settings, now=now
             )
     if number is None:
         keeper = f"{first_name(owner)}, who is handling it," if owner else "the next free person"
@@ -430,26 +441,17 @@ async def after_dial(
         twiml.hangup(root)
         return root
     stored.outcome = "no_answer"
-    record(
+    _record_call(
         session,
         case,
-        CALL_KIND,
-        Actor.of_customer(case.customer_id),
+        stored,
         now=now,
-        body=f"The call from {stored.from_number or 'a hidden number'} to {stored.dialled} "
+        body=f"The call from {_caller(stored)} to {stored.dialled} "
         f"was not answered ({status}); the customer expects a call back.",
-        channel=CHANNEL,
-        call_sid=stored.call_sid,
         outcome="no_answer",
     )
     if case.owner_id is not None:
-        await assignment.raise_attention(
-            session,
-            case,
-            Reason.CUSTOMER_REPLIED,
-            since=now,
-            due_at=due_at(case.severity, now, severity_targets(settings)),
-        )
+        await put_on_owner_list(session, case, Reason.CUSTOMER_REPLIED, settings=settings, now=now)
     twiml.say(
         root,
         f"Nobody answered. We have noted your call on case {case.number} "
@@ -466,22 +468,17 @@ async def ended(session: AsyncSession, call: CallIn, *, status: str, now: dateti
     if stored.outcome is not None:
         return  # already on the timeline
     stored.outcome = "hung_up"
-    case = await session.get(Case, stored.case_id) if stored.case_id else None
-    if case is None and stored.customer_id is not None:
-        case = await repository.open_case_of(session, stored.customer_id)
+    case = await _callers_case(session, stored)
     if case is None:
         return  # a new caller who reached nobody: there is no case to note it on
     stored.case_id = case.id
-    record(
+    _record_call(
         session,
         case,
-        CALL_KIND,
-        Actor.of_customer(case.customer_id),
+        stored,
         now=now,
-        body=f"Phone call from {stored.from_number or 'a hidden number'} ended in the menu "
-        f"({status or 'hung up'}). Menu: {' > '.join(stored.path) or '(none)'}.",
-        channel=CHANNEL,
-        call_sid=stored.call_sid,
+        body=f"Phone call from {_caller(stored)} ended in the menu "
+        f"({status or 'hung up'}). Menu: {_menu_path(stored)}.",
         path=list(stored.path),
         outcome="hung_up",
     )

@@ -14,12 +14,12 @@ import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, HTTPException, Request, Response
-from fastapi.exceptions import RequestValidationError
-from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
 
 from throughline.cases import repository as case_repository
 from throughline.channels.email.parse import sanitize_filename
+from throughline.channels.http import parse_json, process_in_request
 from throughline.channels.reports import repository, service
 from throughline.channels.reports.schemas import (
     ReportCreated,
@@ -82,15 +82,6 @@ def _limiter(request: Request, settings: Settings) -> TokenBuckets:
     return limiter
 
 
-def _parse(raw: str | bytes, where: str) -> ReportIn:
-    try:
-        return ReportIn.model_validate_json(raw)
-    except ValidationError as exc:
-        raise RequestValidationError(
-            [{**error, "loc": (where, *error.get("loc", ()))} for error in exc.errors()]
-        ) from None
-
-
 async def _read_multipart(
     request: Request, settings: Settings
 ) -> tuple[ReportIn, list[service.LogFile]]:
@@ -110,7 +101,7 @@ async def _read_multipart(
         if field is None:
             raise InvalidInput("report: missing; put the report's JSON in a 'report' field")
         raw = field if isinstance(field, str) else await field.read(settings.max_request_bytes)
-        report = _parse(raw, "report")
+        report = parse_json(ReportIn, raw, "report")
         uploads = form.getlist("files")
         if len(uploads) > settings.max_attachments:
             raise InvalidInput(
@@ -181,7 +172,7 @@ async def submit_report(
             raise service.TooLarge(
                 f"a report without log files may be at most {settings.max_request_bytes} bytes"
             )
-        report = _parse(body, "body")
+        report = parse_json(ReportIn, body, "body")
     else:
         raise UnsupportedMediaType(
             f"content-type: {content_type!r} is not accepted; send application/json, or "
@@ -194,17 +185,20 @@ async def submit_report(
         inbound_id = await service.store(
             session, product, report, files, settings=settings, now=now
         )
-    try:
-        async with database.unit_of_work(write=True) as session:
-            submitted = await service.file_report(session, inbound_id, settings=settings, now=now)
-            number = submitted.case.number
-    except Exception:  # noqa: BLE001 - stored and queued: the worker files it shortly
-        log.exception("report %s stored; filing it is left to the worker", inbound_id)
+
+    async def file(session: AsyncSession) -> ReportCreated:
+        submitted = await service.file_report(session, inbound_id, settings=settings, now=now)
+        return ReportCreated(
+            number=submitted.case.number,
+            status_url=submitted.status_url,
+            appended=submitted.appended,
+        )
+
+    created = await process_in_request(database, file, log=log, stored=f"report {inbound_id}")
+    if created is None:
         response.status_code = 202
         return ReportCreated(number=None, status_url=None, appended=False)
-    return ReportCreated(
-        number=number, status_url=submitted.status_url, appended=submitted.appended
-    )
+    return created
 
 
 @router.get("/cases/{number}/reports", response_model=ReportList)

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from throughline.cases.rules import Status
 from throughline.models import (
     Case,
     ErrorReport,
-    InboundMessage,
-    OutboxMessage,
     Product,
     StoredFile,
     TimelineEntry,
@@ -94,28 +92,4 @@ async def files_of_entries(session: AsyncSession, entry_ids: set[int]) -> list[S
             .where(StoredFile.timeline_entry_id.in_(entry_ids))
             .order_by(StoredFile.id)
         )
-    )
-
-
-async def inbound_for_update(session: AsyncSession, inbound_id: int) -> InboundMessage | None:
-    return await session.scalar(
-        select(InboundMessage)
-        .where(InboundMessage.id == inbound_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-
-
-async def settle_job(session: AsyncSession, dedupe_key: str, now: datetime) -> None:
-    """Mark the safety-net job of a message done when its request did the work itself
-    (unless a worker holds it right now: then that worker finds the work done)."""
-    await session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.dedupe_key == dedupe_key,
-            OutboxMessage.done_at.is_(None),
-            OutboxMessage.locked_by.is_(None),
-        )
-        .values(done_at=now)
-        .execution_options(synchronize_session=False)
     )

@@ -10,7 +10,6 @@ Services change the session and never commit; the request or CLI command commits
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from throughline.cases import service as cases
+from throughline.channels import inbound
 from throughline.channels.files import write_content
 from throughline.channels.notices import case_status_url
 from throughline.channels.reports import repository
@@ -47,7 +47,6 @@ from throughline.kit.security import hash_secret
 from throughline.models import (
     Case,
     ErrorReport,
-    InboundMessage,
     Product,
     StoredFile,
     utcnow,
@@ -163,17 +162,13 @@ async def store(
     # Products send no id of their own for a report: each request is a report.
     external_id = uuid.uuid4().hex
     raw = report.model_dump_json().encode()
-    row = InboundMessage(
+    row = inbound.received(
         channel=f"report:{product.id}",
         source="http",
         external_id=external_id,
-        external_key=hashlib.sha256(external_id.encode()).hexdigest(),
         raw=raw,
-        size=len(raw),
-        state="received",
         envelope={"product_id": product.id, "files": kept},
-        attempts=0,
-        created_at=now,
+        now=now,
     )
     session.add(row)
     await session.flush()
@@ -187,9 +182,7 @@ async def file_report(
     session: AsyncSession, inbound_id: int, *, settings: Settings, now: datetime
 ) -> Submitted:
     """File a stored report on a case, once; later calls return what the first one did."""
-    row = await repository.inbound_for_update(session, inbound_id)
-    if row is None:
-        raise NotFound(f"no stored report {inbound_id}")
+    row = await inbound.lock(session, inbound_id, what="stored report")
     if row.state != "received" and row.case_id is not None:
         case = await session.get(Case, row.case_id)
         assert case is not None
@@ -212,13 +205,14 @@ async def file_report(
         now=now,
         inbound_id=row.id,
     )
-    row.state = "processed"
-    row.outcome = "appended" if submitted.appended else "new_case"
-    row.case_id = submitted.case.id
-    row.customer_id = submitted.case.customer_id
-    row.processed_at = now
-    await repository.settle_job(session, f"report-in:{row.id}", now)
-    await session.flush()
+    await inbound.processed(
+        session,
+        row,
+        submitted.case,
+        outcome="appended" if submitted.appended else "new_case",
+        job_key=f"report-in:{row.id}",
+        now=now,
+    )
     return submitted
 
 

@@ -12,9 +12,9 @@ import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Request, Response
-from fastapi.exceptions import RequestValidationError
-from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from throughline.channels.http import parse_json, process_in_request
 from throughline.channels.webhooks import service
 from throughline.channels.webhooks.schemas import InboundResult, WebhookMessageIn
 from throughline.channels.webhooks.signing import verify
@@ -67,22 +67,20 @@ async def inbound(
             "X-Throughline-Signature: missing or wrong; send 'sha256=' and the hex "
             "HMAC-SHA256 of the raw body, keyed with the channel's signing secret"
         )
-    try:
-        message = WebhookMessageIn.model_validate_json(raw)
-    except ValidationError as exc:
-        raise RequestValidationError(
-            [{**error, "loc": ("body", *error.get("loc", ()))} for error in exc.errors()]
-        ) from None
+    message = parse_json(WebhookMessageIn, raw, "body")
     now = utcnow()
     async with database.unit_of_work() as session:
         stored = await service.store(session, channel, message, raw, now=now)
     if stored.duplicate:
         response.status_code = 200
-    try:
-        async with database.unit_of_work() as session:
-            result = await service.process(session, stored.inbound_id, settings=settings, now=now)
-    except Exception:  # noqa: BLE001 - stored and queued: the worker processes it later
-        log.exception("webhook message %s stored; processing deferred", stored.inbound_id)
+
+    async def process(session: AsyncSession) -> InboundResult:
+        return await service.process(session, stored.inbound_id, settings=settings, now=now)
+
+    result = await process_in_request(
+        database, process, log=log, stored=f"webhook message {stored.inbound_id}"
+    )
+    if result is None:
         response.status_code = 200 if stored.duplicate else 202
         return InboundResult(case_number=None, outcome="queued", duplicate=stored.duplicate)
     if stored.duplicate:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from throughline.cases.rules import Status
-from throughline.models import Case, InboundMessage, OutboxMessage, WebhookChannel
+from throughline.models import Case, InboundMessage, WebhookChannel
 
 
 async def channel_by_name(session: AsyncSession, name: str) -> WebhookChannel | None:
@@ -27,15 +26,6 @@ async def inbound_by_key(
         select(InboundMessage).where(
             InboundMessage.channel == channel, InboundMessage.external_key == external_key
         )
-    )
-
-
-async def inbound_for_update(session: AsyncSession, inbound_id: int) -> InboundMessage | None:
-    return await session.scalar(
-        select(InboundMessage)
-        .where(InboundMessage.id == inbound_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
     )
 
 
@@ -66,18 +56,3 @@ async def last_sender(session: AsyncSession, case_id: int, channel: str) -> dict
         .limit(1)
     )
     return envelope
-
-
-async def settle_job(session: AsyncSession, dedupe_key: str, now: datetime) -> None:
-    """Mark the safety-net job of a message done when its request did the work itself
-    (unless a worker holds it right now: then that worker finds the work done)."""
-    await session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.dedupe_key == dedupe_key,
-            OutboxMessage.done_at.is_(None),
-            OutboxMessage.locked_by.is_(None),
-        )
-        .values(done_at=now)
-        .execution_options(synchronize_session=False)
-    )

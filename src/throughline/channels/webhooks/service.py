@@ -10,7 +10,6 @@ changes nothing.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from throughline.cases import service as cases
+from throughline.channels import inbound
 from throughline.channels.webhooks import repository
 from throughline.channels.webhooks.schemas import InboundResult, WebhookMessageIn
 from throughline.channels.webhooks.signing import channel_secret
@@ -127,25 +127,21 @@ async def store(
 ) -> Stored:
     """Keep the raw message, once per (channel, message_id), with the job that processes it."""
     key = channel_key(channel.name)
-    external_key = hashlib.sha256(message.message_id.encode()).hexdigest()
+    external_key = inbound.external_key(message.message_id)
     existing = await repository.inbound_by_key(session, key, external_key)
     if existing is not None:
         return Stored(inbound_id=existing.id, duplicate=True)
-    row = InboundMessage(
+    row = inbound.received(
         channel=key,
         source="http",
         external_id=message.message_id,
-        external_key=external_key,
         raw=raw,
-        size=len(raw),
-        state="received",
         envelope={
             "external_user_id": message.external_user_id,
             "display_name": message.display_name,
             "sent_at": message.sent_at.isoformat(),
         },
-        attempts=0,
-        created_at=now,
+        now=now,
     )
     try:
         async with session.begin_nested():
@@ -171,9 +167,7 @@ async def process(
     session: AsyncSession, inbound_id: int, *, settings: Settings, now: datetime
 ) -> InboundResult:
     """Turn a stored message into a case message, once; later calls return the same result."""
-    row = await repository.inbound_for_update(session, inbound_id)
-    if row is None:
-        raise NotFound(f"no inbound message {inbound_id}")
+    row = await inbound.lock(session, inbound_id, what="inbound message")
     if row.state != "received":
         return _result(row, duplicate=True)
     row.attempts += 1
@@ -192,7 +186,7 @@ async def process(
         await cases.customer_message(
             session, case, body=message.text, settings=settings, now=now, channel=row.channel
         )
-        row.outcome = "threaded"
+        outcome = "threaded"
     else:
         case, _token = await cases.open_case(
             session,
@@ -208,13 +202,10 @@ async def process(
             settings=settings,
             now=now,
         )
-        row.outcome = "new_case"
-    row.state = "processed"
-    row.case_id = case.id
-    row.customer_id = customer.id
-    row.processed_at = now
-    await repository.settle_job(session, f"webhook-in:{row.id}", now)
-    await session.flush()
+        outcome = "new_case"
+    await inbound.processed(
+        session, row, case, outcome=outcome, job_key=f"webhook-in:{row.id}", now=now
+    )
     return _result(row, duplicate=False)
 
 
