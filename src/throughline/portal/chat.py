@@ -17,6 +17,18 @@ Protocol (JSON text frames):
   server → {"type": "availability", "online", "text"}      who can answer, honestly
   client → {"type": "message", "body"}
   server → {"type": "error", "field"?, "detail"}
+
+Self-service guides inside the chat (the flows runner of flows/service.py, not a copy):
+  server → {"type": "guides", "guides": [{"name", "title", "summary"}]}  after "ready"
+  client → {"type": "flow_start", "flow"}                   start a guide
+  client → {"type": "flow_resume", "token"}                 come back to a stored run
+  client → {"type": "flow_answer", "token", "node", "choice"}  1-9; instruction: 1 fixed, 2 not
+  client → {"type": "flow_person", "token"}                 "Talk to a person", on any step
+  server → {"type": "flow", "token", "flow", "title", "state", "node", "talk_to_person",
+            "case", "history"?}                             the step to show (history on resume)
+When a run ends ``person`` (asked for, or the guide reached ``open_case``) its case
+opens with every step tried, under the chat's customer, and the chat is bound to
+that case: a "case" message follows and later messages land on the same timeline.
 """
 
 from __future__ import annotations
@@ -42,8 +54,13 @@ from throughline.channels.delivery import ROUTES, Delivery, route
 from throughline.config import Settings
 from throughline.customers.status import case_for_token
 from throughline.db import Database
+from throughline.flows import loader as flow_loader
+from throughline.flows import repository as flow_repository
+from throughline.flows import service as flows
+from throughline.flows import views as flow_views
+from throughline.flows.rules import INSTRUCTION, Flow
 from throughline.kit.errors import DomainError
-from throughline.models import Case, Customer, Rep, TimelineEntry, utcnow
+from throughline.models import Case, Customer, FlowRun, Rep, TimelineEntry, utcnow
 from throughline.portal import auth, repository
 from throughline.portal.rules import (
     RepPresence,
@@ -235,6 +252,7 @@ async def _start(chat: Chat, message: dict[str, Any]) -> None:
         chat.name, chat.email = name, email
     await chat.send({"type": "ready"})
     await _send_availability(chat)
+    await _send_guides(chat)
 
 
 def _valid_email(value: str) -> bool:
@@ -304,6 +322,199 @@ async def _message(chat: Chat, message: dict[str, Any]) -> None:
     await _push_new_entries(chat)
 
 
+async def _send_guides(chat: Chat) -> None:
+    """The self-service guides the customer may walk here before talking to a person."""
+    async with chat.database.unit_of_work(write=False) as session:
+        guides = await flow_loader.load_all(session, chat.settings)
+    await chat.send(
+        {
+            "type": "guides",
+            "guides": [
+                {"name": flow.name, "title": flow.title, "summary": flow.summary}
+                for flow in guides.values()
+            ],
+        }
+    )
+
+
+async def _flow_message(
+    session: AsyncSession, run: FlowRun, flow: Flow, token: str, *, history: bool = False
+) -> dict[str, Any]:
+    """The step to show, as the flows API shows it ("Talk to a person" on every one)."""
+    view = flow_views.run_out(run, flow, token).model_dump(mode="json")
+    message: dict[str, Any] = {"type": "flow", **view}
+    if run.case_id is not None:
+        case = await session.get(Case, run.case_id)
+        message["case"] = {"number": case.number if case else f"TL-{run.case_id}"}
+    if history:
+        message["history"] = [
+            {"text": item.text, "answer": item.answer}
+            for item in await flow_repository.answers(session, run.id)
+        ]
+    return message
+
+
+def _run_token(message: dict[str, Any]) -> str | None:
+    token = message.get("token")
+    return token if isinstance(token, str) and 0 < len(token) <= 200 else None
+
+
+def _flow_allowed(chat: Chat) -> bool:
+    client = auth.client_address(chat.socket)
+    per_minute = chat.settings.customer_requests_per_minute
+    return auth.limiter(chat.socket.app.state, "chat-flow", per_minute).allow(
+        client, time.monotonic()
+    )
+
+
+async def _on_a_case(chat: Chat) -> bool:
+    """A chat already on a case goes on there: a guide would open a second one."""
+    if chat.case_id is None:
+        return False
+    await chat.error(
+        "You are already talking with us about your case: write your message below.", "flow"
+    )
+    return True
+
+
+async def _flow_start(chat: Chat, message: dict[str, Any]) -> None:
+    if not chat.email:
+        await chat.error("Please tell us your name and email first.", "email")
+        return
+    if await _on_a_case(chat):
+        return
+    name = message.get("flow")
+    if not isinstance(name, str) or not name:
+        await chat.error("Guide: please pick one of the guides.", "flow")
+        return
+    if not _flow_allowed(chat):
+        await chat.error("You are going very quickly; please wait a moment.", "flow")
+        return
+    async with chat.database.unit_of_work() as session:
+        flow = await flow_loader.load_one(session, chat.settings, name)
+        run, token = await flows.start(
+            session, flow, channel=CHANNEL, now=utcnow(), customer_id=chat.customer_id
+        )
+        shown = await _flow_message(session, run, flow, token)
+    await chat.send(shown)
+
+
+async def _flow_resume(chat: Chat, message: dict[str, Any]) -> None:
+    token = _run_token(message)
+    if token is None:
+        await chat.send({"type": "flow_forget"})
+        return
+    try:
+        async with chat.database.unit_of_work(write=False) as session:
+            run = await flows.get_run(session, token)
+            flow = await flow_loader.load_one(session, chat.settings, run.flow_name)
+            shown = await _flow_message(session, run, flow, token, history=True)
+            bind = run.state == flows.PERSON and chat.case_id is None
+    except DomainError:
+        await chat.send({"type": "flow_forget"})  # a stale run: the guides are offered again
+        return
+    await chat.send(shown)
+    if bind:  # the chat closed between "a person, please" and the case: finish it now
+        await _bind_run_case(chat, token)
+
+
+async def _flow_answer(chat: Chat, message: dict[str, Any]) -> None:
+    token = _run_token(message)
+    node = message.get("node")
+    choice = message.get("choice")
+    if token is None or not isinstance(node, str) or not 0 < len(node) <= 64:
+        await chat.error("Guide: that answer could not be read.", "flow")
+        return
+    if isinstance(choice, bool) or not isinstance(choice, int) or not 1 <= choice <= 9:
+        await chat.error("Guide: please pick one of the answers.", "flow")
+        return
+    if await _on_a_case(chat):
+        return
+    if not _flow_allowed(chat):
+        await chat.error("You are going very quickly; please wait a moment.", "flow")
+        return
+    refused: DomainError | None = None
+    async with chat.database.unit_of_work() as session:
+        run = await flows.get_run(session, token, for_update=True)
+        flow = await flow_loader.load_one(session, chat.settings, run.flow_name)
+        current = flow.nodes.get(run.node)
+        fixed: bool | None = None
+        picked: int | None = choice
+        if current is not None and current.type == INSTRUCTION and node == run.node:
+            # As in the flows API: for "Did that fix it?", 1 is yes and 2 is no.
+            fixed, picked = (choice == 1 if choice in (1, 2) else None), None
+        try:
+            await flows.answer(
+                session, run, flow, node=node, choice=picked, fixed=fixed, now=utcnow()
+            )
+        except DomainError as exc:
+            refused = exc  # e.g. a second click: say so, and show where the run is now
+        shown = await _flow_message(session, run, flow, token)
+        reached_person = run.state == flows.PERSON and refused is None
+    if refused is not None:
+        await chat.error(refused.message, "flow")
+    await chat.send(shown)
+    if reached_person:
+        await _bind_run_case(chat, token)
+
+
+async def _flow_person(chat: Chat, message: dict[str, Any]) -> None:
+    token = _run_token(message)
+    if token is None:
+        await chat.error("Guide: this guide is not known; pick it again.", "flow")
+        return
+    if not chat.email:
+        await chat.error("Please tell us your name and email first.", "email")
+        return
+    if await _on_a_case(chat):
+        return
+    async with chat.database.unit_of_work() as session:
+        run = await flows.get_run(session, token, for_update=True)
+        flow = await flow_loader.load_one(session, chat.settings, run.flow_name)
+        await flows.talk_to_person(session, run, now=utcnow())
+        shown = await _flow_message(session, run, flow, token)
+    await chat.send(shown)
+    await _bind_run_case(chat, token)
+
+
+async def _bind_run_case(chat: Chat, token: str) -> None:
+    """Open the run's case (with every step tried) and go on with the chat on that case."""
+    if not chat.email:
+        await chat.error("Please tell us your name and email first.", "email")
+        return
+    now = utcnow()
+    async with chat.database.unit_of_work() as session:
+        run = await flows.get_run(session, token, for_update=True)
+        flow = await flow_loader.load_one(session, chat.settings, run.flow_name)
+        case, case_token = await flows.open_case_for(
+            session,
+            run,
+            flow,
+            flows.Contact(name=chat.name or chat.email, email=chat.email),
+            settings=chat.settings,
+            now=now,
+        )
+        await session.flush()
+        # Present from the first moment: the "received" notice is shown here, not mailed.
+        await repository.mark_chat_seen(session, case.id, now=now)
+        # What the guide opened the case with was just walked here, step by step: only what
+        # follows is shown (a later visit with the case's token shows the whole timeline).
+        shown = await repository.last_public_entry_id(session, case.id)
+    chat.case_id, chat.token, chat.customer_id = case.id, case_token, case.customer_id
+    chat.last_entry_id = max(chat.last_entry_id, shown)
+    await _send_case(chat, case)
+    await _send_availability(chat)
+    await _push_new_entries(chat)
+
+
+FLOW_MESSAGES = {
+    "flow_start": _flow_start,
+    "flow_resume": _flow_resume,
+    "flow_answer": _flow_answer,
+    "flow_person": _flow_person,
+}
+
+
 async def _poll(chat: Chat) -> None:
     """Push new public entries; keep presence and availability fresh."""
     last_presence = last_availability = time.monotonic()
@@ -370,6 +581,8 @@ async def chat_socket(websocket: WebSocket) -> None:
                     await _start(chat, message)
                 elif kind == "message":
                     await _message(chat, message)
+                elif kind in FLOW_MESSAGES:
+                    await FLOW_MESSAGES[kind](chat, message)
                 else:
                     await chat.error("That message could not be read.")
             except DomainError as exc:

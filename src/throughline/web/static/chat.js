@@ -18,6 +18,10 @@
     var started = false;
     var retry = 0;
     var seen = {};
+    var flowKey = storageKey + "-guide";
+    var onCase = false;
+    var current = null;   // the guide step on screen: {token, node, state, ...}
+    var shownStep = "";   // token + node + state of the last step bubble, not shown twice
 
     root.classList.add("tl-chat");
     var status = el("p", { "class": "tl-chat-availability", role: "status", id: prefix + "-availability" },
@@ -46,7 +50,149 @@
     var hint = el("p", { "class": "tl-chat-hint" }, "Enter sends; Shift+Enter starts a new line.");
     compose.appendChild(hint);
 
-    [status, caseLine, log, error, details, compose].forEach(function (node) { root.appendChild(node); });
+    // Self-service guides, walked right here: steps as bubbles, answers as real buttons.
+    var guides = el("section", { "class": "tl-chat-guides", id: prefix + "-guides", hidden: "",
+      "aria-labelledby": prefix + "-guides-title" });
+    guides.appendChild(el("h2", { id: prefix + "-guides-title" }, "Fix it yourself, step by step"));
+    guides.appendChild(el("p", { "class": "tl-chat-hint" },
+      "Many common problems are solved in a few minutes. A person is one click away at every step."));
+    var guideList = el("ul", { "class": "tl-chat-guide-list" });
+    guides.appendChild(guideList);
+    var flowBox = el("div", { "class": "tl-chat-flow", id: prefix + "-flow", role: "group",
+      "aria-label": "Your answer", hidden: "" });
+
+    [status, caseLine, log, flowBox, error, guides, details, compose].forEach(function (node) { root.appendChild(node); });
+
+    function remember(key, value) {
+      try {
+        if (value) { window.localStorage.setItem(key, value); } else { window.localStorage.removeItem(key); }
+      } catch (e) { /* private mode: the chat still works, it just cannot resume */ }
+    }
+
+    function recall(key) {
+      try { return window.localStorage.getItem(key); } catch (e) { return null; }
+    }
+
+    function bubble(author, text, mine, extraClass) {
+      var item = el("li", { "class": "tl-chat-entry " + (mine ? "tl-mine" : "tl-theirs") + " " + (extraClass || "") });
+      var meta = el("p", { "class": "tl-chat-meta" });
+      meta.appendChild(el("span", { "class": "tl-chat-author" }, author));
+      item.appendChild(meta);
+      item.appendChild(el("p", { "class": "tl-chat-body" }, text));
+      log.appendChild(item);
+      log.scrollTop = log.scrollHeight;
+      return item;
+    }
+
+    function button(label, onClick, extraClass) {
+      var node = el("button", { type: "button", "class": extraClass || "" }, label);
+      node.addEventListener("click", onClick);
+      return node;
+    }
+
+    function showGuides(list) {
+      guideList.textContent = "";
+      (list || []).forEach(function (guide) {
+        var item = el("li");
+        var pick = button("Fix it yourself: " + guide.title, function () {
+          showError("");
+          send({ type: "flow_start", flow: guide.name });
+        }, "tl-chat-guide");
+        if (guide.summary) { pick.setAttribute("title", guide.summary); }
+        item.appendChild(pick);
+        guideList.appendChild(item);
+      });
+      guides.hidden = onCase || current !== null || !guideList.children.length;
+    }
+
+    function endGuide(keepRun) {
+      current = null;
+      flowBox.hidden = true;
+      flowBox.textContent = "";
+      if (!keepRun) { remember(flowKey, null); }
+    }
+
+    function lockAnswers() {
+      Array.prototype.forEach.call(flowBox.querySelectorAll("button"), function (node) { node.disabled = true; });
+    }
+
+    function answerWith(choice) {
+      if (!current) { return; }
+      if (send({ type: "flow_answer", token: current.token, node: current.node.id, choice: choice.number })) {
+        bubble("You", choice.label, true, "tl-guide-answer");
+        lockAnswers();
+      }
+    }
+
+    function askPerson() {
+      if (!current) { return; }
+      if (send({ type: "flow_person", token: current.token })) {
+        bubble("You", "Talk to a person", true, "tl-guide-answer");
+        lockAnswers();
+      }
+    }
+
+    function focusFirstAnswer() {
+      var active = document.activeElement;
+      var wasHere = !active || active === document.body || root.contains(active);
+      var first = flowBox.querySelector("button");
+      if (wasHere && first) { first.focus(); }
+    }
+
+    function showStep(step) {
+      var key = step.token + " " + step.node.id + " " + step.state;
+      var author = "Guide: " + step.title;
+      (step.history || []).forEach(function (item) {
+        bubble(author, item.text, false, "tl-guide");
+        bubble("You", item.answer, true, "tl-guide-answer");
+      });
+      var fresh = key !== shownStep;
+      shownStep = key;
+      current = step;
+      guides.hidden = true;
+      flowBox.textContent = "";
+      if (step.state === "solved") {
+        remember(flowKey, null);
+        if (fresh) {
+          bubble(author, step.node.text + "\n\nWonderful, we are glad that fixed it! " +
+            "If you would still like to talk to a person, we are here.", false, "tl-guide tl-guide-solved");
+        }
+        flowBox.appendChild(button("Talk to a person anyway", askPerson, "tl-chat-person"));
+        flowBox.appendChild(button("Back to the guides", function () {
+          endGuide(false); guides.hidden = onCase || !guideList.children.length; compose.hidden = !started;
+          var first = guideList.querySelector("button"); if (first) { first.focus(); }
+        }, "tl-chat-secondary"));
+        flowBox.hidden = false;
+        compose.hidden = true;
+        focusFirstAnswer();
+        return;
+      }
+      if (step.state === "person") {
+        if (fresh) {
+          bubble(author, step.node.type === "open_case" ? step.node.text :
+            "Of course. We are passing what you tried on to a person now.", false, "tl-guide");
+        }
+        // The run is kept until the case is open ("case" follows), so a reload can finish it.
+        flowBox.hidden = true;
+        flowBox.textContent = "";
+        return;
+      }
+      remember(flowKey, step.token);
+      if (fresh) {
+        bubble(author, step.node.text + (step.node.question ? "\n\n" + step.node.question : ""), false, "tl-guide");
+      }
+      (step.node.choices || []).forEach(function (choice) {
+        flowBox.appendChild(button(choice.label, function () { answerWith(choice); }, "tl-chat-choice"));
+      });
+      flowBox.appendChild(button(step.talk_to_person.label, askPerson, "tl-chat-person"));
+      flowBox.appendChild(button("Stop this guide", function () {
+        endGuide(false); guides.hidden = onCase || !guideList.children.length; compose.hidden = !started;
+        var first = guideList.querySelector("button"); if (first) { first.focus(); }
+      }, "tl-chat-secondary"));
+      flowBox.hidden = false;
+      compose.hidden = true;  // the guide's buttons are the way on; "Talk to a person" is one of them
+      focusFirstAnswer();
+    }
 
     function send(message) {
       if (socket && socket.readyState === 1) { socket.send(JSON.stringify(message)); return true; }
@@ -110,9 +256,26 @@
         started = true;
         showError("");
         showCompose();
+        var run = recall(flowKey);
+        if (run) { send({ type: "flow_resume", token: run }); }
+      } else if (message.type === "guides") {
+        showGuides(message.guides);
+      } else if (message.type === "flow") {
+        showStep(message);
+      } else if (message.type === "flow_forget") {
+        endGuide(false);
+        guides.hidden = onCase || !guideList.children.length;
+        compose.hidden = !started;
       } else if (message.type === "case") {
         started = true;
-        try { window.localStorage.setItem(storageKey, message.token); } catch (e) { /* private mode */ }
+        onCase = true;
+        guides.hidden = true;
+        if (current) {
+          bubble("Guide: " + current.title, "Your case " + message.number + " is open, with every step you tried. " +
+            "Carry on here: write your message below.", false, "tl-guide");
+        }
+        endGuide(false);
+        remember(storageKey, message.token);
         caseLine.hidden = false;
         caseLine.textContent = "";
         caseLine.appendChild(document.createTextNode("Your case number is " + message.number + ". "));
@@ -126,6 +289,9 @@
         root.setAttribute("data-online", message.online ? "yes" : "no");
       } else if (message.type === "error") {
         showError(message.detail);
+        if (message.field === "flow" && current) {
+          Array.prototype.forEach.call(flowBox.querySelectorAll("button"), function (node) { node.disabled = false; });
+        }
         var field = { name: nameInput, email: emailInput, body: messageInput }[message.field];
         if (field) { field.setAttribute("aria-invalid", "true"); field.focus(); }
       }

@@ -35,6 +35,13 @@
     ".tlw-panel .tl-chat-error{color:#8a1111;margin:.25rem 0}",
     ".tlw-panel .tl-chat-error:empty{display:none}",
     ".tlw-panel .tl-chat-hint{font-size:.85rem;color:#4a4a4a;margin:.25rem 0 0}",
+    ".tlw-panel .tl-chat-guides h2{font-size:1rem;margin:.75rem 0 .25rem}",
+    ".tlw-panel .tl-chat-guide-list{list-style:none;margin:.5rem 0;padding:0}",
+    ".tlw-panel .tl-chat-guide-list button{width:100%;text-align:left}",
+    ".tlw-panel .tl-guide{background:#f1f1f6;border-left:3px solid #0b5cad}",
+    ".tlw-panel .tl-chat-flow{display:flex;flex-wrap:wrap;gap:.5rem;margin:.25rem 0 .5rem}",
+    ".tlw-panel .tl-chat-flow button{text-align:left;margin-top:0}",
+    ".tlw-panel .tl-chat-flow .tl-chat-secondary{background:#e6e6e6;color:#1a1a1a}",
     ".tlw-panel [hidden]{display:none!important}"
   ].join("");
   document.head.appendChild(style);
