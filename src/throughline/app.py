@@ -22,6 +22,7 @@ from throughline.kit.deps import refuse_nul
 from throughline.kit.errors import DomainError
 from throughline.kit.limits import BodySizeLimit, RateLimit
 from throughline.models import utcnow
+from throughline.policy.service import PolicyRefresh
 from throughline.web.csrf import CsrfCookie
 from throughline.worker.runner import last_heartbeat
 
@@ -155,6 +156,7 @@ def create_app(
         },
     )
     app.add_middleware(CsrfCookie, secure=settings.cookie_secure)
+    app.add_middleware(PolicyRefresh, settings=settings, database=database)
     if settings.server_timing:
         app.add_middleware(ServerTiming)
     app.state.settings = settings

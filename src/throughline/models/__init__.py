@@ -21,6 +21,7 @@ from throughline.models.escalation import Escalation
 from throughline.models.flows import FlowAnswer, FlowDefinition, FlowRun, PhoneCall
 from throughline.models.ops import AuditEntry, OutboxMessage, WorkerHeartbeat
 from throughline.models.people import Customer, Identity, Rep, Team, TeamMember
+from throughline.models.policy import DeskPolicy
 from throughline.models.portal import ChatPresence, CustomerSession, MagicLink
 from throughline.models.remedy import Action, Remedy, RepRemedyLimit
 from throughline.models.web import RepSession, SignInFailure
@@ -35,6 +36,7 @@ __all__ = [
     "ChatPresence",
     "Customer",
     "CustomerSession",
+    "DeskPolicy",
     "ErrorReport",
     "Escalation",
     "FlowAnswer",

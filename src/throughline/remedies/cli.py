@@ -82,20 +82,32 @@ def remedy_list() -> None:
 
 @remedy_app.command("limit")
 def remedy_limit(
-    rep: Annotated[str, typer.Option(help="The rep's email (or id)")],
     kind: Annotated[str, typer.Option(help="The remedy's key")],
     limit: LimitOption,
+    rep: Annotated[str | None, typer.Option(help="The rep's email (or id)")] = None,
+    default: Annotated[
+        bool, typer.Option("--default", help="Set the default every rep gets, not one rep's")
+    ] = False,
 ) -> None:
-    """Give one rep their own limit for one remedy (instead of the default)."""
+    """Give one rep their own limit for one remedy (--rep), or change the default (--default)."""
     from throughline.cli import in_session
     from throughline.remedies import service
 
+    if default == (rep is not None):
+        typer.echo("Error: give either --rep (one rep's limit) or --default.", err=True)
+        raise typer.Exit(2)
+
     async def work(session: AsyncSession, _settings: Settings) -> str:
-        person = await _rep(session, rep, "rep")
         remedy = await service.get_remedy(session, kind)
-        value = await service.set_rep_limit(
-            session, person, remedy, limit=parse_limit(remedy.unit, limit), actor=CLI
-        )
+        value = parse_limit(remedy.unit, limit)
+        if rep is None:
+            value = await service.set_default_limit(session, remedy, limit=value, actor=CLI)
+            return (
+                f"Every rep without their own limit may now grant {remedy.label} "
+                f"up to {amount_words(value, remedy.unit)}."
+            )
+        person = await _rep(session, rep, "rep")
+        value = await service.set_rep_limit(session, person, remedy, limit=value, actor=CLI)
         return (
             f"{person.name} may now grant {remedy.label} up to {amount_words(value, remedy.unit)}."
         )

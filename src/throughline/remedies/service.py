@@ -129,6 +129,30 @@ async def set_active(session: AsyncSession, remedy: Remedy, *, active: bool, act
     audit(session, actor, "remedy.active", "remedy", remedy.id, key=remedy.key, active=active)
 
 
+async def set_default_limit(
+    session: AsyncSession, remedy: Remedy, *, limit: Decimal, actor: Actor
+) -> Decimal:
+    """Change the most every rep without their own limit may grant at once without approval.
+
+    Actions already taken keep their status; reps with their own limit keep it.
+    """
+    limit = limit_amount(remedy.unit, limit)
+    before = remedy.default_limit
+    remedy.default_limit = limit
+    audit(
+        session,
+        actor,
+        "remedy.default_limit",
+        "remedy",
+        remedy.id,
+        key=remedy.key,
+        limit=str(limit),
+        before=str(before),
+    )
+    await session.flush()
+    return limit
+
+
 async def set_rep_limit(
     session: AsyncSession, rep: Rep, remedy: Remedy, *, limit: Decimal, actor: Actor
 ) -> Decimal:

@@ -29,6 +29,7 @@ from throughline.escalations.service import note_overdue
 from throughline.flows.service import abandon_idle
 from throughline.models import OutboxMessage, WorkerHeartbeat, utcnow
 from throughline.outbox import service as outbox
+from throughline.policy import service as policy
 
 log = logging.getLogger("throughline.worker")
 
@@ -114,6 +115,9 @@ class Worker:
                 )
 
     async def run_once(self) -> dict[str, int]:
+        # An admin may have changed the targets since the last round: use them from now on.
+        async with self.database.unit_of_work(write=False) as session:
+            await policy.refresh(session, self.settings)
         now = utcnow()
         done = await self.run_timers(now)
         done["outbox"] = await self.run_outbox(now)

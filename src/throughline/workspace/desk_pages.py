@@ -20,6 +20,7 @@ from throughline.kit.actors import Actor
 from throughline.kit.deps import ReadSession, WriteSession
 from throughline.kit.errors import DomainError, InvalidInput, NotFound
 from throughline.models import Case, Escalation, Rep, Team, TeamMember, utcnow
+from throughline.policy import service as policy
 from throughline.remedies import repository as remedy_rows
 from throughline.remedies import service as remedies
 from throughline.remedies.rules import shown
@@ -215,6 +216,8 @@ async def _admin_context(session: AsyncSession, settings: Settings) -> dict[str,
         )
     )
     catalogue = await remedy_rows.catalogue(session, active_only=False)
+    # The saved targets, read now (and applied to this process) rather than up to 10 s old.
+    targets = await policy.refresh(session, settings)
     return {
         "people": people,
         "teams": teams,
@@ -224,8 +227,10 @@ async def _admin_context(session: AsyncSession, settings: Settings) -> dict[str,
         "roles": auth.ROLES,
         "role_words": auth.ROLE_WORDS,
         "role_of": auth.role_of,
-        "severity_targets": settings.severity_targets_hours,
-        "escalation_targets": settings.escalation_targets_hours,
+        "severity_targets": targets.severity_hours,
+        "escalation_targets": targets.escalation_hours,
+        "targets_updated_at": targets.updated_at,
+        "targets_updated_by": await policy.updated_by_name(session, targets.updated_by_id),
         "units": ("money", "days", "items"),
     }
 
@@ -245,7 +250,14 @@ async def _admin_page(
         request,
         "app/admin.html",
         me,
-        {**context, "flash": flash, "error": error, "secret": secret},
+        {
+            **context,
+            "flash": flash,
+            "error": error,
+            "secret": secret,
+            # What the admin typed into a refused form, shown again to correct.
+            "typed": getattr(request.state, "typed", {}),
+        },
         status_code=status_code,
     )
 
@@ -262,6 +274,8 @@ ADMIN_DONE = {
     "remedy": "Remedy added.",
     "limit": "Limit saved.",
     "approver": "Approver named.",
+    "targets": "Targets saved: new cases and escalations use them from now on.",
+    "default_limit": "Default limit saved.",
 }
 
 
@@ -414,5 +428,38 @@ async def set_approver(request: Request, session: WriteSession, me: AdminRep) ->
         )
         await remedies.set_approver(session, rep, approver, actor=Actor.of_rep(me))
         return "approver"
+
+    return await _admin_act(request, session, me, work)
+
+
+@router.post("/admin/targets")
+async def save_targets(request: Request, session: WriteSession, me: AdminRep) -> Response:
+    async def work(form: Any) -> str:
+        fields = [f"{kind}_{n}" for kind in ("severity", "escalation") for n in (1, 2, 3, 4)]
+        request.state.typed = {
+            name: value[:20] for name in fields if isinstance(value := form.get(name), str)
+        }
+        await policy.save(
+            session,
+            _settings(request),
+            Actor.of_rep(me),
+            [form.get(f"severity_{n}") for n in (1, 2, 3, 4)],
+            [form.get(f"escalation_{n}") for n in (1, 2, 3, 4)],
+        )
+        return "targets"
+
+    return await _admin_act(request, session, me, work)
+
+
+@router.post("/admin/remedies/{key}/limit")
+async def set_default_limit(
+    key: str, request: Request, session: WriteSession, me: AdminRep
+) -> Response:
+    async def work(form: Any) -> str:
+        remedy = await remedies.get_remedy(session, key)
+        limit = forms.decimal(form, "limit", label="the default limit")
+        assert limit is not None
+        await remedies.set_default_limit(session, remedy, limit=limit, actor=Actor.of_rep(me))
+        return "default_limit"
 
     return await _admin_act(request, session, me, work)

@@ -1,0 +1,1 @@
+"""The desk's policy an admin edits: severity and escalation targets, in every process."""
