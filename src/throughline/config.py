@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     max_email_bytes: int = Field(default=26_214_400, ge=1024)
     max_attachment_bytes: int = Field(default=10_485_760, ge=1024)
     max_attachments: int = Field(default=20, ge=0)
+    # Processes that parse inbound mail for the SMTP server and the worker (0: a thread of
+    # their own process). Parsing is a fifth of processing; 1 moves it to another core.
+    email_parse_processes: int = Field(default=0, ge=0, le=8)
     report_requests_per_minute: int = Field(default=60, ge=1)
     # A whole in-app report request with its log files (other requests: max_request_bytes).
     max_report_bytes: int = Field(default=26_214_400, ge=1024)

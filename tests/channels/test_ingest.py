@@ -22,7 +22,9 @@ from throughline.channels.email.ingest import (
     MessageTooLarge,
     message_key,
     process,
+    process_batch,
     process_pending,
+    stop_parsers,
     store_raw,
 )
 from throughline.config import Settings
@@ -643,3 +645,101 @@ async def test_a_reply_processed_before_the_mail_it_answers_still_threads(
     answered = await inbound_row(database, reply.id)
     assert (original.outcome, answered.case_id) == ("new_case", original.case_id)
     assert await count(database, Case) == 1
+
+
+# --- batches: one transaction, a savepoint per message ----------------------------------
+
+
+async def test_a_batch_keeps_every_good_mail_when_one_of_them_fails(
+    database: Database, settings: Settings, people: Personas
+) -> None:
+    # The attachment store is blocked: only the mail with an attachment fails.
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    settings.attachments_dir.write_text("not a folder")
+    plain, _ = compose(sender="Ana <ana@example.org>", subject="VPN drops")
+    broken, _ = compose(attachments=[("printer.log", "text/plain", b"ERROR offline\n")])
+    other, _ = compose(sender="Bo <bo@example.org>", subject="Cannot sign in")
+    stored = [
+        await store_raw(database, raw, source="smtp", settings=settings)
+        for raw in (plain, broken, other)
+    ]
+
+    outcomes = await process_batch(database, settings, [(s.id, None) for s in stored])
+
+    assert outcomes == {stored[0].id: "new_case", stored[1].id: None, stored[2].id: "new_case"}
+    assert [(await inbound_row(database, s.id)).state for s in stored] == [
+        "processed",
+        "received",
+        "processed",
+    ]
+    failed = await inbound_row(database, stored[1].id)
+    assert failed.attempts == 1
+    assert failed.problem is not None
+    assert "processing failed (attempt 1)" in failed.problem
+    # Nothing of the failed mail was half-kept: two cases, for the two good mails.
+    assert await count(database, Case) == 2
+    assert await count(database, Customer, Customer.email == "maria@example.org") == 0
+    # Once the store is back, the worker's retry processes it.
+    settings.attachments_dir.unlink()
+    later = utcnow() + timedelta(minutes=1, seconds=5)
+    assert await process_pending(database, settings, now=later) == 1
+    assert (await inbound_row(database, stored[1].id)).outcome == "new_case"
+    assert await count(database, Case) == 3
+
+
+async def test_a_reply_in_the_same_batch_as_the_mail_it_answers_threads(
+    database: Database, settings: Settings
+) -> None:
+    first_raw, first_id = compose(body="The printer is offline.")
+    reply_raw, _ = compose(subject="Re: Printer says offline", in_reply_to=first_id)
+    first = await store_raw(database, first_raw, source="smtp", settings=settings)
+    reply = await store_raw(database, reply_raw, source="smtp", settings=settings)
+
+    # Given in any order, they are processed in the order they arrived.
+    outcomes = await process_batch(
+        database, settings, [(reply.id, reply_raw), (first.id, first_raw)]
+    )
+
+    assert outcomes == {first.id: "new_case", reply.id: "threaded"}
+    original = await inbound_row(database, first.id)
+    assert (await inbound_row(database, reply.id)).case_id == original.case_id
+    assert await count(database, Case) == 1
+
+
+async def test_a_batch_does_not_process_mail_twice(database: Database, settings: Settings) -> None:
+    raw, _ = compose()
+    stored = await store_raw(database, raw, source="smtp", settings=settings)
+    assert await process_batch(database, settings, [(stored.id, raw)]) == {stored.id: "new_case"}
+
+    # The SMTP server's task and a worker may both hold the id: the second finds it done.
+    assert await process_batch(database, settings, [(stored.id, raw)]) == {stored.id: None}
+    assert await process_batch(database, settings, [(stored.id, None)]) == {stored.id: None}
+    row = await inbound_row(database, stored.id)
+    assert (row.outcome, row.attempts) == ("new_case", 1)
+    assert await count(database, Case) == 1
+    assert await deliveries(database) == 1  # one "case received" notice, not two
+
+
+async def test_mail_parsed_in_a_process_of_its_own_is_understood_the_same(
+    database: Database, settings: Settings
+) -> None:
+    settings.email_parse_processes = 1  # THROUGHLINE_EMAIL_PARSE_PROCESSES=1
+    first_raw, first_id = compose(
+        attachments=[("printer.log", "text/plain", b"ERROR offline\n")],
+        html="<p>Since this morning the printer says it is <b>offline</b>.</p>",
+    )
+    reply_raw, _ = compose(subject="Re: Printer says offline", in_reply_to=first_id)
+    stored = [
+        await store_raw(database, raw, source="smtp", settings=settings)
+        for raw in (first_raw, reply_raw)
+    ]
+    try:
+        outcomes = await process_batch(database, settings, [(s.id, None) for s in stored])
+    finally:
+        stop_parsers()
+
+    assert outcomes == {stored[0].id: "new_case", stored[1].id: "threaded"}
+    assert await count(database, StoredFile, StoredFile.filename == "printer.log") == 1
+    assert (await inbound_row(database, stored[1].id)).case_id == (
+        await inbound_row(database, stored[0].id)
+    ).case_id

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from throughline.assignment.service import assign_waiting
 from throughline.cases.service import auto_resolve_due, note_due_follow_ups
 from throughline.channels.delivery import load_routes
+from throughline.channels.email.ingest import stop_parsers
 from throughline.channels.email.tasks import InboundMailJob
 from throughline.config import Settings
 from throughline.db import Database
@@ -126,14 +127,17 @@ class Worker:
 
     async def run_forever(self) -> None:
         log.info("worker %s started", self.name)
-        while True:
-            try:
-                await self.run_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # noqa: BLE001 - the worker must outlive one bad round
-                log.exception("worker round failed; retrying")
-            await asyncio.sleep(self.settings.worker_interval_seconds)
+        try:
+            while True:
+                try:
+                    await self.run_once()
+                except asyncio.CancelledError:
+                    raise
+                except Exception:  # noqa: BLE001 - the worker must outlive one bad round
+                    log.exception("worker round failed; retrying")
+                await asyncio.sleep(self.settings.worker_interval_seconds)
+        finally:
+            stop_parsers()  # THROUGHLINE_EMAIL_PARSE_PROCESSES: no process left behind
 
 
 async def last_heartbeat(session: AsyncSession) -> WorkerHeartbeat | None:

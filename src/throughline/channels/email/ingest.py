@@ -29,13 +29,16 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email import policy
 from email.parser import BytesParser
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import event, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
@@ -186,7 +189,8 @@ async def store_raw(
 async def _insert(database: Database, values: dict[str, Any]) -> int | None:
     """Commit a new row; None when its key is already taken."""
     try:
-        async with database.unit_of_work() as session:
+        # durable: the 250 that follows promises the bytes survive even a power cut.
+        async with database.unit_of_work(durable=True) as session:
             row = InboundMessage(**values)
             session.add(row)
             await session.flush()
@@ -261,26 +265,18 @@ async def process_batch(
     missing = [inbound_id for inbound_id, raw in items if raw is None]
     if missing:
         async with database.unit_of_work(write=False) as session:
-            stored = dict(
-                (
-                    await session.execute(
-                        select(InboundMessage.id, InboundMessage.raw).where(
-                            InboundMessage.id.in_(missing), InboundMessage.state == "received"
-                        )
-                    )
+            rows = await session.execute(
+                select(InboundMessage.id, InboundMessage.raw).where(
+                    InboundMessage.id.in_(missing), InboundMessage.state == "received"
                 )
-                .tuples()
-                .all()
             )
+            stored: dict[int, bytes] = {row.id: row.raw for row in rows}
         items = [(i, raw if raw is not None else stored.get(i)) for i, raw in items]
     todo = [(i, raw) for i, raw in items if raw is not None]
     results.update({i: None for i, raw in items if raw is None})
     if not todo:
         return results
-    limit = settings.max_attachment_bytes
-    parsed_all = await asyncio.to_thread(
-        lambda: [parse_message(raw, max_attachment_bytes=limit) for _, raw in todo]
-    )
+    parsed_all = await _parse_all(settings, [raw for _, raw in todo])
     batch = [(i, parsed) for (i, _), parsed in zip(todo, parsed_all, strict=True)]
     # Replies to mail stored earlier but not yet processed (outside this batch): that
     # mail first, so that the reply finds its case (as ``process`` does).
@@ -313,23 +309,62 @@ async def process_batch(
     return results
 
 
+def _parse_list(raws: list[bytes], limit: int) -> list[ParsedEmail]:
+    return [parse_message(raw, max_attachment_bytes=limit) for raw in raws]
+
+
+_pool: ProcessPoolExecutor | None = None
+
+
+async def _parse_all(settings: Settings, raws: list[bytes]) -> list[ParsedEmail]:
+    """Parse in a process of its own (``email_parse_processes``), else in a thread."""
+    global _pool
+    limit = settings.max_attachment_bytes
+    if settings.email_parse_processes > 0:
+        if _pool is None:
+            # spawn: the server process has threads (SMTP, aiosqlite), fork would copy locks.
+            _pool = ProcessPoolExecutor(
+                settings.email_parse_processes, mp_context=multiprocessing.get_context("spawn")
+            )
+        try:
+            return await asyncio.get_running_loop().run_in_executor(_pool, _parse_list, raws, limit)
+        except (BrokenProcessPool, RuntimeError):  # it died, or is being stopped: a thread
+            log.warning("the mail parsing process is gone; parsing in a thread", exc_info=True)
+            _pool = None
+    return await asyncio.to_thread(_parse_list, raws, limit)
+
+
+def stop_parsers() -> None:
+    """Stop the parsing processes, if any (a server stopping; they start again when needed)."""
+    global _pool
+    pool, _pool = _pool, None
+    if pool is not None:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
 async def _claim_and_run(
     session: AsyncSession, settings: Settings, inbound_id: int, parsed: ParsedEmail, now: datetime
 ) -> str | None:
     # The claim: one processor per row, however many run (the SMTP server's
     # background task and any number of workers). PostgreSQL makes a second
-    # UPDATE wait for the first transaction and then find the row done.
-    claimed = await session.execute(
-        update(InboundMessage)
+    # SELECT … FOR UPDATE wait for the first transaction, then re-checks the
+    # state and finds nothing; SQLite has one writer (BEGIN IMMEDIATE) anyway.
+    inbound = await session.scalar(
+        select(InboundMessage)
         .where(InboundMessage.id == inbound_id, InboundMessage.state == "received")
-        .values(attempts=InboundMessage.attempts + 1)
-        .execution_options(synchronize_session=False)
+        .options(defer(InboundMessage.raw))
+        .with_for_update()
     )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+    if inbound is None:
         return None
-    inbound = await session.get(InboundMessage, inbound_id, options=[defer(InboundMessage.raw)])
-    assert inbound is not None
-    return await _Processing(session, settings, inbound, parsed, now).run()
+    processing = _Processing(session, settings, inbound, parsed, now)
+    # The timeline entries the services add, so that the message's own entry need not be
+    # read back (the session holds clean objects only weakly).
+    event.listen(session.sync_session, "transient_to_pending", processing.added)
+    try:
+        return await processing.run()
+    finally:
+        event.remove(session.sync_session, "transient_to_pending", processing.added)
 
 
 async def _unprocessed_earlier_all(
@@ -464,6 +499,7 @@ class _Processing:
         self.inbound = inbound
         self.mail = parsed
         self.now = now
+        self._added: list[TimelineEntry] = []
         sender = parsed.from_address
         self.sender = (
             normalize_identity("email", _text(sender))
@@ -471,10 +507,16 @@ class _Processing:
             else None
         )
 
+    def added(self, _session: Any, instance: object) -> None:
+        """Session event: an object was added (see ``_claim_and_run``)."""
+        if isinstance(instance, TimelineEntry):
+            self._added.append(instance)
+
     def _finish(
         self, state: str, outcome: str, *, case: Case | None = None, problem: str | None = None
     ) -> str:
         inbound = self.inbound
+        inbound.attempts += 1  # here, with the rest: one UPDATE
         inbound.state = state
         inbound.outcome = outcome
         inbound.problem = problem
@@ -695,14 +737,14 @@ class _Processing:
         """The customer-message entry the case service just wrote (it does not return it):
         the newest of the case at this moment; the case row is locked (or new) meanwhile."""
         await self.session.flush()
-        # It is in this session (just added): find it there rather than ask the database.
+        # Just added in this session: no need to ask the database.
         written = [
             held
-            for held in self.session.identity_map.values()
-            if isinstance(held, TimelineEntry)
-            and held.case_id == case.id
+            for held in self._added
+            if held.case_id == case.id
             and held.kind == Kind.MESSAGE_IN
             and held.created_at == self.now
+            and held.id is not None
         ]
         if written:
             return max(written, key=lambda held: held.id)

@@ -23,9 +23,16 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from throughline.channels.email.ingest import BATCH, MessageTooLarge, process_batch, store_raw
+from throughline.channels.email.ingest import (
+    BATCH,
+    MessageTooLarge,
+    process_batch,
+    stop_parsers,
+    store_raw,
+)
 from throughline.config import Settings
 from throughline.db import Database
+from throughline.policy.service import Refresher
 
 log = logging.getLogger("throughline.smtp")
 
@@ -61,6 +68,7 @@ class InboundHandler:
         # Stored, not yet processed: (id, bytes or None), and the one task processing them.
         self._queue: list[tuple[int, bytes | None]] = []
         self._processor: asyncio.Task[None] | None = None
+        self._policy: Refresher | None = None
 
     @property
     def database(self) -> Database:
@@ -121,6 +129,10 @@ class InboundHandler:
         while self._queue:
             batch, self._queue = self._queue[:BATCH], self._queue[BATCH:]
             try:
+                # Cases opened from mail get the targets an admin set, as everywhere else.
+                if self._policy is None:
+                    self._policy = Refresher(self.settings, self.database)
+                await self._policy.maybe_refresh()
                 await process_batch(self.database, self.settings, batch)
             except Exception:  # noqa: BLE001 - the rows stay "received"; the worker retries
                 log.exception("processing inbound mail %s failed", [i for i, _ in batch])
@@ -175,3 +187,4 @@ class InboundSMTPServer:
         except Exception:  # noqa: BLE001 - stopping must not fail on a busy database
             log.warning("inbound SMTP server did not stop cleanly", exc_info=True)
         self.controller.stop()
+        stop_parsers()
