@@ -168,15 +168,6 @@ def create_app(
     from throughline.web.routes import router as pages
     from throughline.web.templating import STATIC_DIR
 
-    app.include_router(router, dependencies=[Depends(refuse_nul)])
-    app.include_router(pages, dependencies=[Depends(refuse_nul)])
-    # Websockets cannot sit behind the page router's CSRF check (it reads a Request);
-    # the chat checks the Origin header instead.
-    from throughline.portal.chat import router as chat
-
-    app.include_router(chat)
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-
     @app.get("/healthz", tags=["ops"])
     async def healthz() -> JSONResponse:
         """200 while the database answers; says when a worker was last seen working."""
@@ -208,5 +199,16 @@ def create_app(
     async def ping() -> dict[str, bool]:
         """A route that does no work: the framework's own cost (benchmark scenario 1)."""
         return {"pong": True}
+
+    # Routes are matched in the order they were added: the operational routes first (a
+    # ping must not walk past every page), then the API, then the pages.
+    app.include_router(router, dependencies=[Depends(refuse_nul)])
+    app.include_router(pages, dependencies=[Depends(refuse_nul)])
+    # Websockets cannot sit behind the page router's CSRF check (it reads a Request);
+    # the chat checks the Origin header instead.
+    from throughline.portal.chat import router as chat
+
+    app.include_router(chat)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     return app
