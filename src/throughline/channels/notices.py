@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from throughline.cases.service import status_url
 from throughline.channels.delivery import Delivery, Notice
 from throughline.config import Settings
 from throughline.kit.security import status_token
@@ -46,8 +47,7 @@ class Composed:
 
 
 def case_status_url(settings: Settings, case: Case) -> str:
-    token = status_token(settings.resolved_secret_key(), case.status_nonce)
-    return f"{settings.base_url.rstrip('/')}/status/{token}"
+    return status_url(settings, status_token(settings.resolved_secret_key(), case.status_nonce))
 
 
 def contact_lines(rep: Rep) -> tuple[str, ...]:

@@ -210,13 +210,12 @@ async def _send_availability(chat: Chat) -> None:
 
 async def _send_case(chat: Chat, case: Case) -> None:
     assert chat.token is not None
-    base = chat.settings.base_url.rstrip("/")
     await chat.send(
         {
             "type": "case",
             "number": case.number,
             "token": chat.token,
-            "status_url": f"{base}/status/{chat.token}",
+            "status_url": cases.status_url(chat.settings, chat.token),
         }
     )
 

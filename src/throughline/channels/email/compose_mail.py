@@ -57,11 +57,6 @@ def outbound_message_id(
     return f"tl-{case_id}-{entry_id}.{digest}@{domain}"
 
 
-def message_key(message_id: str) -> str:
-    """What ``MessageLink.message_key`` holds: sha256 of the id without angle brackets."""
-    return hashlib.sha256(message_id.strip().strip("<>").encode()).hexdigest()
-
-
 def mailable_address(address: str) -> str | None:
     """``address`` as we send to it, or None when it cannot be mailed.
 

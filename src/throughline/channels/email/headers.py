@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import codecs
+import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -180,6 +181,14 @@ def normalize_message_id(value: str | None) -> str | None:
         return None
     ids = message_ids(value)
     return ids[0] if ids else None
+
+
+def message_key(message_id: str) -> str:
+    """What ``MessageLink.message_key`` holds: sha256 of the id without angle brackets.
+
+    Inbound threading and outbound mail both key Message-IDs with this one formula.
+    """
+    return hashlib.sha256(message_id.strip().strip("<>").encode()).hexdigest()
 
 
 def message_ids(value: str | None) -> list[str]:

@@ -48,7 +48,7 @@ from throughline.cases import repository as cases_repository
 from throughline.cases import service as cases
 from throughline.cases.rules import Reason, due_at
 from throughline.cases.timeline import Kind, record
-from throughline.channels.email.headers import normalize_message_id, raw_header
+from throughline.channels.email.headers import message_key, normalize_message_id, raw_header
 from throughline.channels.email.parse import ParsedEmail, generated_message_id, parse_message
 from throughline.channels.files import store_file
 from throughline.config import Settings
@@ -87,15 +87,6 @@ class StoredResult:
     id: int
     created: bool  # False: a re-delivery of a message that is already stored
     message_id: str
-
-
-def message_key(message_id: str) -> str:
-    """sha256 of a normalised Message-ID: what ``MessageLink.message_key`` holds.
-
-    The same formula as outbound mail uses (channels/email/compose_mail.py), so a
-    reply naming a Message-ID we sent finds its link.
-    """
-    return hashlib.sha256(message_id.strip().strip("<>").encode()).hexdigest()
 
 
 def _header_block(raw: bytes) -> bytes:

@@ -26,10 +26,10 @@ from throughline.channels.email.compose_mail import (
     build_mail,
     mail_domain,
     mailable_address,
-    message_key,
     outbound_message_id,
     thread_references,
 )
+from throughline.channels.email.headers import message_key
 from throughline.channels.notices import compose
 from throughline.config import Settings
 from throughline.kit.actors import SYSTEM
