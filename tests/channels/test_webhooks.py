@@ -297,6 +297,39 @@ async def test_replies_reach_the_bridge_signed_and_are_retried_until_it_answers(
     assert len(bridge.received) == 3
 
 
+async def test_replies_on_a_removed_channel_go_by_email_or_leave_a_note(
+    client: httpx.AsyncClient,
+    people: Personas,
+    database: Database,
+    settings: Settings,
+    bridge: Bridge,
+) -> None:
+    bridge.secret = await add_channel(database, settings, url=bridge.url)
+    opened = await post_signed(client, bridge.secret, message())
+    number = opened.json()["case_number"]
+    async with database.unit_of_work() as session:
+        await webhooks.remove_channel(session, "chat", actor=CLI)
+    reply = await client.post(
+        f"/api/v1/cases/{number}/messages",
+        headers=people.owner.headers,
+        json={"body": "Please unplug it for ten seconds.", "internal": False},
+    )
+    assert reply.status_code == 201, reply.text
+    await Worker(database, settings, name="test-worker").run_outbox(utcnow())
+
+    # Nothing reaches the removed bridge, nothing waits to be retried, and the owner is told
+    # that this customer (known only on that channel) could not be reached.
+    assert bridge.received == []
+    async with database.unit_of_work(write=False) as session:
+        waiting = await session.scalar(
+            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.done_at.is_(None))
+        )
+    assert waiting == 0
+    case = await read_case(client, people.owner, number)
+    notes = [entry["body"] for entry in case["timeline"] if entry["kind"] == "note"]
+    assert any("could not tell the customer" in (body or "") for body in notes)
+
+
 async def test_a_stored_message_is_processed_by_the_worker_when_its_request_could_not(
     client: httpx.AsyncClient, people: Personas, database: Database, settings: Settings
 ) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from throughline.channels.delivery import Delivery, route
+from throughline.channels.delivery import ROUTES, Delivery, route
 from throughline.channels.notices import compose
 from throughline.channels.webhooks import repository
 from throughline.channels.webhooks.service import secret_of
@@ -60,9 +60,10 @@ async def post_to_channel(session: AsyncSession, delivery: Delivery, settings: S
     name = delivery.case.channel.removeprefix("webhook:")
     channel = await repository.channel_by_name(session, name)
     if channel is None or not channel.is_active:
-        raise LookupError(
-            f"channel {name!r} was removed; {delivery.case.number} cannot be answered on it"
-        )
+        # The bridge is gone, the customer is not: try them by email (which notes on the
+        # case when they have no address) rather than retrying a channel that will not return.
+        await ROUTES["email"](session, delivery, settings)
+        return
     payload = await payload_for(session, delivery, settings)
     url, secret = channel.outbound_url, secret_of(channel, settings)
     await outbox.release_before_network(session)
