@@ -330,3 +330,22 @@ async def test_the_next_person_offered_is_from_the_owners_team(
         "team, who can see everything on your case."
     )
     assert _dialled(await call.press(action, "1")) == "2400"
+
+
+async def test_a_new_caller_talks_to_the_owner_of_their_new_case_not_just_anyone_free(
+    client: httpx.AsyncClient, database: Database, people: Personas
+) -> None:
+    # Someone of the team the caller chose is free too; the case goes to its owner by the
+    # usual assignment, and the caller must reach that owner, the one who keeps the case.
+    await make_rep(database, "Tess Teammate", extension="2400", teams=["Tier 2"])
+    call = Call(client)
+    action, _ = _menu(await call.incoming())
+    action, _ = _menu(await call.press(action, "1"))
+    root = await call.press(action, "1")
+    case = (await client.get("/api/v1/cases/TL-1001", headers=people.owner.headers)).json()
+    assert case["owner"] is not None
+    assert _dialled(root) == case["owner"]["extension"]
+    async with database.unit_of_work(write=False) as session:
+        stored = await session.scalar(select(PhoneCall))
+    assert stored is not None
+    assert stored.outcome == "owner"

@@ -371,7 +371,9 @@ async def connect(
     rep: Rep | None = None
     number = destination.dial
     if number is None:
-        if destination.prefer_owner and owner is not None and can_take_calls(owner):
+        # A new caller's case already has its owner (the same assignment as every channel):
+        # they talk to that person from the first call, not to whoever is free on the team.
+        if (destination.prefer_owner or is_new) and owner is not None and can_take_calls(owner):
             rep = owner
         if rep is None and destination.team:
             rep = await repository.free_rep(session, team=destination.team)
