@@ -150,6 +150,28 @@ async def test_message_fails_for_good_after_max_attempts_keeping_its_error(
     assert len(flaky.calls) == 3
 
 
+async def test_a_backlog_is_sent_in_one_round_not_one_batch_per_round(
+    database: Database, settings: Settings, flaky: Flaky
+) -> None:
+    """A burst of new cases queues a notice each: the worker sends them all without pausing."""
+    async with database.unit_of_work() as session:
+        for n in range(130):
+            await outbox.enqueue(session, TOPIC, {"to": f"c{n}@example.org"}, now=utcnow())
+    worker = Worker(database, settings, name="outbox-test")
+
+    assert await worker.run_outbox(utcnow(), batch=50, seconds=60) == 130
+    assert not worker.backlog, "the queue is empty: the worker may sleep"
+    assert sorted(call["to"] for call in flaky.calls) == sorted(
+        f"c{n}@example.org" for n in range(130)
+    )
+    # Bounded by its time: with no time left it stops after one batch and says more waits.
+    async with database.unit_of_work() as session:
+        for n in range(60):
+            await outbox.enqueue(session, TOPIC, {"to": f"d{n}@example.org"}, now=utcnow())
+    assert await worker.run_outbox(utcnow(), batch=50, seconds=0) == 50
+    assert worker.backlog
+
+
 async def test_stale_candidate_cannot_claim_a_message_waiting_for_its_backoff(
     database: Database, settings: Settings, flaky: Flaky
 ) -> None:

@@ -12,6 +12,7 @@ import asyncio
 import logging
 import os
 import socket
+import time
 import traceback
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -33,6 +34,7 @@ from throughline.outbox import service as outbox
 from throughline.policy import service as policy
 
 log = logging.getLogger("throughline.worker")
+OUTBOX_BATCH = 50
 
 
 async def _sweep_assignments(session: AsyncSession, *, now: datetime) -> int:
@@ -48,6 +50,7 @@ class Worker:
         self.database = database
         self.settings = settings
         self.name = name or f"{socket.gethostname()}:{os.getpid()}"
+        self.backlog = False  # the last outbox batch was full: more is waiting
         load_routes()
         self.jobs: list[tuple[str, Callable[..., Awaitable[int]]]] = [
             ("auto_resolve", lambda s, now: auto_resolve_due(s, settings=settings, now=now)),
@@ -74,19 +77,31 @@ class Worker:
                 done[name] = await job(session, now=now)
         return done
 
-    async def run_outbox(self, now: datetime, *, batch: int = 50) -> int:
-        """Claim and run ready outbox messages; returns how many were run."""
-        async with self.database.unit_of_work(write=False) as session:
-            candidates = await outbox.ready_ids(session, now=now, limit=batch)
+    async def run_outbox(
+        self, now: datetime, *, batch: int = OUTBOX_BATCH, seconds: float = 0.0
+    ) -> int:
+        """Claim and run ready outbox messages; returns how many were run.
+
+        One batch, then more for as long as full batches come and ``seconds`` allow:
+        a backlog (a burst of new cases, each with its notice) is sent at the pace
+        the handlers allow, not one batch per round. ``backlog`` says whether the
+        last batch was full, so that the caller goes on without sleeping.
+        """
+        deadline = time.monotonic() + seconds
         ran = 0
-        for message_id in candidates:
-            async with self.database.unit_of_work() as session:
-                claimed = await outbox.claim(session, message_id, worker=self.name, now=now)
-            if not claimed:
-                continue
-            ran += 1
-            await self._run_one(message_id)
-        return ran
+        while True:
+            async with self.database.unit_of_work(write=False) as session:
+                candidates = await outbox.ready_ids(session, now=now, limit=batch)
+            for message_id in candidates:
+                async with self.database.unit_of_work() as session:
+                    claimed = await outbox.claim(session, message_id, worker=self.name, now=now)
+                if not claimed:
+                    continue
+                ran += 1
+                await self._run_one(message_id)
+            self.backlog = len(candidates) == batch
+            if not self.backlog or time.monotonic() >= deadline:
+                return ran
 
     async def _run_one(self, message_id: int) -> None:
         try:
@@ -121,7 +136,7 @@ class Worker:
             await policy.refresh(session, self.settings)
         now = utcnow()
         done = await self.run_timers(now)
-        done["outbox"] = await self.run_outbox(now)
+        done["outbox"] = await self.run_outbox(now, seconds=self.settings.worker_interval_seconds)
         await self.heartbeat(utcnow(), **done)
         return done
 
@@ -135,7 +150,9 @@ class Worker:
                     raise
                 except Exception:  # noqa: BLE001 - the worker must outlive one bad round
                     log.exception("worker round failed; retrying")
-                await asyncio.sleep(self.settings.worker_interval_seconds)
+                    self.backlog = False
+                if not self.backlog:
+                    await asyncio.sleep(self.settings.worker_interval_seconds)
         finally:
             stop_parsers()  # THROUGHLINE_EMAIL_PARSE_PROCESSES: no process left behind
 
