@@ -70,6 +70,10 @@ def test_quick_benchmark_measures_every_scenario(tmp_path: Path) -> None:
         assert result["seed"]["rows"]["cases"] == sizes["seed_cases"]
         _numbers(s["1"], expected=sizes["ping"])
         _numbers(s["2"], expected=sizes["create"])
+        # Every new case's "received" notice was sent by the worker before the reads began.
+        notices = s["2"]["notices"]
+        assert notices["left"] == 0
+        assert notices["sent"] == notices["queued_after_creation"]
         for key in ("worklist", "unowned", "case_page"):
             _numbers(s["3"][key], expected=sizes["reads"])
         _numbers(s["3"]["worklist_under_load"], expected=sizes["read_load"])
