@@ -150,7 +150,20 @@ async def test_a_new_case_without_owner_says_so(
     assert view["owner"] is None
     assert view["status"] == "new"
     assert view["status_words"].startswith("We have your request")
+    assert "being assigned" in view["status_words"]
     assert view["next_update_due"] is not None
+
+
+async def test_a_new_case_with_an_owner_names_them_not_a_person_being_assigned(
+    client: httpx.AsyncClient, people: Personas
+) -> None:
+    created = await create_case(client, people.owner)
+    view = (await status(client, created["status_token"])).json()
+    assert view["status"] == "new"
+    assert view["owner"]["name"] == "Olivia Owner"
+    assert view["status_words"] == "Olivia Owner has your request and will start on it soon."
+    case = await read_case(client, people.owner, created["number"])
+    assert case["status_words"] == view["status_words"]
 
 
 async def test_waiting_on_the_customer_says_so(client: httpx.AsyncClient, people: Personas) -> None:

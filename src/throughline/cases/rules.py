@@ -58,6 +58,13 @@ PLAIN_STATUS = {
 }
 
 
+def plain_status(status: str, owner_name: str | None) -> str:
+    """The status in the customer's words; a new case with an owner names them."""
+    if status == Status.NEW and owner_name:
+        return f"{owner_name} has your request and will start on it soon."
+    return PLAIN_STATUS[Status(status)]
+
+
 def is_active(status: str) -> bool:
     return status in ACTIVE_STATUSES
 

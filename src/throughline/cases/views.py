@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from throughline.cases import repository
-from throughline.cases.rules import PLAIN_STATUS, Status
+from throughline.cases.rules import plain_status
 from throughline.cases.schemas import (
     ActorOut,
     CaseOut,
@@ -88,7 +88,9 @@ async def case_out(session: AsyncSession, case: Case) -> CaseOut:
     summary = summary_out(case, reps)
     return CaseOut(
         **summary.model_dump(),
-        status_words=PLAIN_STATUS[Status(case.status)],
+        status_words=plain_status(
+            case.status, reps[case.owner_id].name if case.owner_id in reps else None
+        ),
         plan_tier=case.plan_tier,
         environment=case.environment or {},
         customer=CustomerOut(

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from throughline.cases import repository as cases
-from throughline.cases.rules import PLAIN_STATUS, Status
+from throughline.cases.rules import Status, plain_status
 from throughline.cases.timeline import Kind
 from throughline.config import Settings
 from throughline.customers.schemas import ContactOut, PublicEntry, PublicStep, StatusView
@@ -59,7 +59,7 @@ async def status_view(
         number=case.number,
         subject=case.subject,
         status=case.status,
-        status_words=PLAIN_STATUS[Status(case.status)],
+        status_words=plain_status(case.status, owner.name if owner else None),
         owner=ContactOut(
             name=owner.name, email=owner.email, extension=owner.extension, phone=owner.phone
         )
