@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, Protocol, cast
 
 from sqlalchemy import delete, func, literal, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -66,13 +68,53 @@ async def past_cases(
     return [PastCase(owner_id=row.owner_id, created_at=row.created_at) for row in rows]
 
 
+class ShownEntry(Protocol):
+    """A timeline entry as its readers see it (a row; a TimelineEntry has the same names)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def actor_kind(self) -> str: ...
+    @property
+    def actor_rep_id(self) -> int | None: ...
+    @property
+    def body(self) -> str | None: ...
+    @property
+    def internal(self) -> bool: ...
+    @property
+    def channel(self) -> str | None: ...
+    @property
+    def data(self) -> dict[str, Any] | None: ...
+
+
+# What the readers of a timeline show. Plain rows, not ORM objects: a case page reads
+# hundreds of entries and changes none, and tracking each in the session cost a third of it.
+_SHOWN = (
+    TimelineEntry.id,
+    TimelineEntry.kind,
+    TimelineEntry.created_at,
+    TimelineEntry.actor_kind,
+    TimelineEntry.actor_rep_id,
+    TimelineEntry.body,
+    TimelineEntry.internal,
+    TimelineEntry.channel,
+    TimelineEntry.data,
+)
+
+
 async def timeline(
     session: AsyncSession, case_id: int, *, public_only: bool = False
-) -> list[TimelineEntry]:
-    query = select(TimelineEntry).where(TimelineEntry.case_id == case_id)
+) -> Sequence[ShownEntry]:
+    """A case's timeline, oldest first, as read-only rows with the attributes of an entry."""
+    query = select(*_SHOWN).where(TimelineEntry.case_id == case_id)
     if public_only:
         query = query.where(TimelineEntry.internal.is_(False))
-    return list(await session.scalars(query.order_by(TimelineEntry.id)))
+    rows = (await session.execute(query.order_by(TimelineEntry.id))).all()
+    return cast(Sequence[ShownEntry], rows)
 
 
 async def first_customer_message(session: AsyncSession, case_id: int) -> str | None:

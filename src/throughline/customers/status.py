@@ -7,19 +7,20 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from throughline.cases import repository as cases
+from throughline.cases.repository import ShownEntry
 from throughline.cases.rules import Status, plain_status
 from throughline.cases.timeline import Kind
 from throughline.config import Settings
 from throughline.customers.schemas import ContactOut, PublicEntry, PublicStep, StatusView
 from throughline.kit.security import hash_secret
-from throughline.models import Case, Rep, TimelineEntry
+from throughline.models import Case, Rep
 
 
 async def case_for_token(session: AsyncSession, token: str, *, for_update: bool = False) -> Case:
     return await cases.by_token_hash(session, hash_secret(token), for_update=for_update)
 
 
-def _public_body(entry: TimelineEntry) -> str | None:
+def _public_body(entry: ShownEntry) -> str | None:
     """An owner change is public, but a hand-off note is for the next rep, never the customer."""
     if entry.kind == Kind.OWNER:
         name = (entry.data or {}).get("rep_name") or "A named person"
