@@ -62,14 +62,22 @@ async def raise_attention(
         existing.due_at = min(existing.due_at, due_at)
 
 
-async def assign_waiting(session: AsyncSession, *, now: datetime) -> list[tuple[int, int]]:
+async def assign_waiting(
+    session: AsyncSession, *, now: datetime, limit: int = MAX_PER_TRIGGER
+) -> list[tuple[int, int]]:
     """Pull waiting cases into the work lists of reps with room; returns (case, rep) pairs.
 
     Invariants, however many processes run this at once: a case gets one
     owner; a rep never goes above capacity through this function.
+
+    After every pull either nothing waits or nobody has room. So an event that
+    adds one case to the queue, or frees one place, allows one pull at most:
+    those pass ``limit=1`` and spare the queries that would only find nothing
+    more to do. Events that free many places (a shift starting, a capacity
+    raised) and the worker's sweep pull up to ``MAX_PER_TRIGGER``.
     """
     pairs: list[tuple[int, int]] = []
-    for _ in range(MAX_PER_TRIGGER):
+    for _ in range(limit):
         rep = await repository.lock_free_rep(session)
         if rep is None or not has_free_capacity(_load(rep)):
             break
@@ -106,7 +114,7 @@ async def assign_new_case(
             "(off shift or full); it waits in the queue.",
             previous_owner_id=previous_owner_id,
         )
-    await assign_waiting(session, now=now)
+    await assign_waiting(session, now=now, limit=1)
 
 
 async def status_changed(
@@ -118,7 +126,7 @@ async def status_changed(
     was, now_active = is_active(old_status), is_active(case.status)
     if was and not now_active:
         await repository.add_load(session, {case.owner_id: -1})
-        await assign_waiting(session, now=now)
+        await assign_waiting(session, now=now, limit=1)
     elif now_active and not was:
         await repository.add_load(session, {case.owner_id: +1})
 
@@ -135,4 +143,4 @@ async def hand_off(
         await repository.add_load(session, changes)
     await _give(session, case, to_rep, now=now, why="hand-off", actor=actor, note=note)
     if old_owner is not None:
-        await assign_waiting(session, now=now)
+        await assign_waiting(session, now=now, limit=1)
