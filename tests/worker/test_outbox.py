@@ -65,10 +65,9 @@ class Row:
 
 async def _enqueue(database: Database, payload: dict[str, Any]) -> int:
     async with database.unit_of_work() as session:
-        message = await outbox.enqueue(session, TOPIC, payload, now=utcnow())
-        assert message is not None
-        await session.flush()
-        return message.id
+        message_id = await outbox.enqueue(session, TOPIC, payload, now=utcnow())
+        assert message_id is not None
+        return message_id
 
 
 async def _row(database: Database, message_id: int) -> Row:
@@ -148,6 +147,25 @@ async def test_message_fails_for_good_after_max_attempts_keeping_its_error(
     assert "ConnectionError: mail server down (call 3)" in row.last_error
     assert (await worker.run_once())["outbox"] == 0, "a failed message is not retried"
     assert len(flaky.calls) == 3
+
+
+async def test_work_queued_twice_under_one_key_is_queued_once_and_the_change_still_commits(
+    database: Database, settings: Settings, flaky: Flaky
+) -> None:
+    """A retried request queues its notice again: nothing doubles, nothing fails."""
+    async with database.unit_of_work() as session:
+        first = await outbox.enqueue(
+            session, TOPIC, {"to": "a@x.org"}, now=utcnow(), dedupe_key="k"
+        )
+    async with database.unit_of_work() as session:
+        again = await outbox.enqueue(
+            session, TOPIC, {"to": "a@x.org"}, now=utcnow(), dedupe_key="k"
+        )
+        other = await outbox.enqueue(session, TOPIC, {"to": "b@x.org"}, now=utcnow())
+    assert first is not None and other is not None
+    assert again is None
+    assert await Worker(database, settings, name="outbox-test").run_outbox(utcnow()) == 2
+    assert flaky.calls == [{"to": "a@x.org"}, {"to": "b@x.org"}]
 
 
 async def test_a_backlog_is_sent_in_one_round_not_one_batch_per_round(

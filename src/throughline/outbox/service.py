@@ -11,11 +11,12 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import insert as sa_insert
 from sqlalchemy import or_, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from throughline.config import Settings
+from throughline.kit.queries import insert_unless_present
 from throughline.models import OutboxMessage
 
 # A handler does its work in the session it is given (committed with "done") and
@@ -61,25 +62,24 @@ async def enqueue(
     now: datetime,
     dedupe_key: str | None = None,
     run_at: datetime | None = None,
-) -> OutboxMessage | None:
-    """Add work to do after commit; with a dedupe key, a second enqueue is a no-op."""
-    message = OutboxMessage(
-        topic=topic,
-        payload=payload,
-        dedupe_key=dedupe_key,
-        run_at=run_at or now,
-        attempts=0,
-        created_at=now,
+) -> int | None:
+    """Add work to do after commit; its id, or None when the dedupe key was queued before."""
+    insert = (
+        sa_insert(OutboxMessage)
+        if dedupe_key is None
+        else insert_unless_present(session, OutboxMessage, key=["dedupe_key"])
     )
-    if dedupe_key is None:
-        session.add(message)
-        return message
-    try:
-        async with session.begin_nested():
-            session.add(message)
-        return message
-    except IntegrityError:
-        return None
+    queued: int | None = await session.scalar(
+        insert.values(
+            topic=topic,
+            payload=payload,
+            dedupe_key=dedupe_key,
+            run_at=run_at or now,
+            attempts=0,
+            created_at=now,
+        ).returning(OutboxMessage.id)
+    )
+    return queued
 
 
 async def ready_ids(session: AsyncSession, *, now: datetime, limit: int) -> list[int]:

@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -26,6 +24,7 @@ from throughline.config import Settings
 from throughline.db import Database
 from throughline.kit.actors import Actor
 from throughline.kit.audit import audit
+from throughline.kit.queries import insert_unless_present
 from throughline.models import DeskPolicy, Rep, utcnow
 from throughline.models.policy import POLICY_ID
 from throughline.policy.rules import check_hours
@@ -92,17 +91,14 @@ async def save(
     )
     if row is None:
         # Two admins saving the first time at once: one inserts, the other updates after it.
-        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
         await session.execute(
-            insert(DeskPolicy)
-            .values(
+            insert_unless_present(session, DeskPolicy, key=["id"]).values(
                 id=POLICY_ID,
                 severity_targets_hours=severity,
                 escalation_targets_hours=escalation,
                 updated_at=now,
                 updated_by_id=actor.rep_id,
             )
-            .on_conflict_do_nothing(index_elements=["id"])
         )
         row = await session.get(DeskPolicy, POLICY_ID, with_for_update=True, populate_existing=True)
         assert row is not None
