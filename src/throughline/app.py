@@ -106,6 +106,10 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": detail, "errors": errors}, status_code=422)
 
 
+# Objects allocated before the youngest generation is collected (Python's default: 700).
+GC_YOUNG_THRESHOLD = 50_000
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -122,6 +126,11 @@ def create_app(
         # collector's generations, or every full collection walks it (30-50 ms pauses).
         gc.collect()
         gc.freeze()
+        # A request allocates thousands of objects that die with it. Collected every 700
+        # allocations (the default), many were caught alive mid-request and promoted, and
+        # the full collections that followed (about 10 ms, every ~50 case pages once the
+        # process had worked a while) made the read routes' p99 (docs/PERFORMANCE.md).
+        gc.set_threshold(GC_YOUNG_THRESHOLD, 20, 10)
         task = None
         if embedded:
             from throughline.worker.runner import Worker
