@@ -162,7 +162,8 @@ async def test_work_queued_twice_under_one_key_is_queued_once_and_the_change_sti
             session, TOPIC, {"to": "a@x.org"}, now=utcnow(), dedupe_key="k"
         )
         other = await outbox.enqueue(session, TOPIC, {"to": "b@x.org"}, now=utcnow())
-    assert first is not None and other is not None
+    assert first is not None
+    assert other is not None
     assert again is None
     assert await Worker(database, settings, name="outbox-test").run_outbox(utcnow()) == 2
     assert flaky.calls == [{"to": "a@x.org"}, {"to": "b@x.org"}]
