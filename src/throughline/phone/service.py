@@ -29,6 +29,7 @@ from throughline.kit.actors import Actor
 from throughline.models import Case, PhoneCall, Rep
 from throughline.phone import repository, twiml
 from throughline.phone.directory import PERSON_KEY, Choice, Department, Directory
+from throughline.schedules.service import when_back
 
 log = logging.getLogger("throughline.phone")
 
@@ -414,10 +415,14 @@ async def connect(
             )
     if number is None:
         keeper = f"{first_name(owner)}, who is handling it," if owner else "the next free person"
+        back = None
+        if owner is not None and not owner.on_shift:
+            back = await when_back(session, owner, customer_id=case.customer_id, now=now)
         twiml.say(
             root,
             f"Nobody is free to take your call right now. Your case number is {case.number}. "
-            f"We have noted your call, and {keeper} will call you back. Goodbye.",
+            + (f"{back} " if back else "")
+            + f"We have noted your call, and {keeper} will call you back. Goodbye.",
         )
         twiml.hangup(root)
         return root

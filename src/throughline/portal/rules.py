@@ -57,8 +57,11 @@ def chat_is_open(seen_at: datetime | None, now: datetime) -> bool:
     return seen_at is not None and now - seen_at <= CHAT_PRESENT_WINDOW
 
 
-def offline_words(*, owner_name: str | None, due: datetime | None, email: str | None) -> str:
-    """What the chat tells a customer when nobody can answer live (principle 9)."""
+def offline_words(
+    *, owner_name: str | None, due: datetime | None, email: str | None, back: str | None = None
+) -> str:
+    """What the chat tells a customer when nobody can answer live (principle 9); ``back``
+    says when the owner is next expected, from their schedule (None: nothing promised)."""
     who = owner_name or "A member of our team"
     when = f" by {due:%Y-%m-%d %H:%M} UTC" if due is not None else " as soon as they are back"
     by_mail = (
@@ -66,7 +69,8 @@ def offline_words(*, owner_name: str | None, due: datetime | None, email: str | 
         if email
         else " The conversation continues by email."
     )
-    return f"Nobody is at their desk right now. {who} will answer{when}.{by_mail}"
+    expected = f" {back}" if back else ""
+    return f"Nobody is at their desk right now.{expected} {who} will answer{when}.{by_mail}"
 
 
 def online_words(owner_name: str | None) -> str:
