@@ -170,7 +170,12 @@ def customer_zone_name(customer: Customer | None) -> object:
 
 
 async def when_back(
-    session: AsyncSession, rep: Rep, *, customer_id: int | None, now: datetime
+    session: AsyncSession,
+    rep: Rep,
+    *,
+    customer_id: int | None,
+    now: datetime,
+    name: str | None = None,
 ) -> str | None:
     """When the rep is next expected, in the customer's time where known; None (say nothing
     about when) without a schedule or without any hours ahead."""
@@ -182,7 +187,7 @@ async def when_back(
         return None
     customer = await session.get(Customer, customer_id) if customer_id is not None else None
     return back_words(
-        rep.name,
+        name or rep.name,
         expected,
         now=now,
         customer_zone=known_zone(customer_zone_name(customer)),
