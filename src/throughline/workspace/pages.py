@@ -120,7 +120,14 @@ async def set_shift(request: Request, session: WriteSession, me: PageRep) -> Res
     on = forms.flag(form, "on")
     rep = await session.get(Rep, me.id, with_for_update=True, populate_existing=True)
     assert rep is not None
-    await reps.set_shift(session, rep, on=on, actor=auth.actor_of(rep), now=utcnow())
+    await reps.set_shift(
+        session,
+        rep,
+        on=on,
+        actor=auth.actor_of(rep),
+        now=utcnow(),
+        returning_window=_settings(request).returning_window,
+    )
     return RedirectResponse("/app", status_code=303)
 
 
