@@ -187,3 +187,30 @@ def test_the_customer_hears_when_in_their_own_zone() -> None:
     assert far == "Alex is back Monday 28 December at 09:00 Europe/Berlin time."
     now_words = back_words("Alex", friday, now=friday, customer_zone=None, rep_zone=BERLIN)
     assert "expected at work now" in now_words
+
+
+def test_due_times_count_working_hours_when_the_desk_does() -> None:
+    from throughline.cases.rules import due_at
+
+    targets = [timedelta(hours=h) for h in (1, 4, 24, 72)]
+    friday_4pm = at("2026-12-04 16:00", BERLIN)
+    assert due_at(2, friday_4pm, targets) == friday_4pm + timedelta(hours=4)
+    assert due_at(2, friday_4pm, targets, Calendar(OFFICE)) == at("2026-12-07 12:00", BERLIN)
+    # No working time at all: plain hours, never "never".
+    empty = Calendar(Schedule(BERLIN, ()))
+    assert due_at(2, friday_4pm, targets, empty) == friday_4pm + timedelta(hours=4)
+
+
+def test_waiting_on_the_customer_moves_the_due_time_on() -> None:
+    from throughline.cases.rules import due_after_waiting
+
+    due = at("2026-12-08 12:00", BERLIN)
+    start, end = at("2026-12-07 10:00", BERLIN), at("2026-12-07 13:00", BERLIN)
+    assert due_after_waiting(due, start, end) == due + timedelta(hours=3)
+    assert due_after_waiting(due, end, start) == due
+    # Waiting over a weekend costs the desk nothing in business hours.
+    friday_5pm, monday_9am = at("2026-12-04 17:00", BERLIN), at("2026-12-07 09:00", BERLIN)
+    assert due_after_waiting(due, friday_5pm, monday_9am, Calendar(OFFICE)) == due
+    # Three working hours waited: the due time moves three working hours (past 17:00).
+    moved = due_after_waiting(due, start, end, Calendar(OFFICE))
+    assert moved == at("2026-12-08 15:00", BERLIN)

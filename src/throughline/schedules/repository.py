@@ -18,11 +18,6 @@ async def schedule_of(
     return await session.scalar(select(Schedule).where(Schedule.team_id == team_id))
 
 
-async def schedules_of_reps(session: AsyncSession) -> dict[int, Schedule]:
-    rows = await session.scalars(select(Schedule).where(Schedule.rep_id.is_not(None)))
-    return {row.rep_id: row for row in rows if row.rep_id is not None}
-
-
 async def days_off_for_rep(session: AsyncSession, rep_id: int, *, since: date) -> list[date]:
     """The rep's own days off, their teams' holidays and the desk's, from ``since`` on."""
     teams = select(TeamMember.team_id).where(TeamMember.rep_id == rep_id)
@@ -77,3 +72,11 @@ async def day_off(
             DayOff.team_id.is_(None) if team_id is None else DayOff.team_id == team_id,
         )
     )
+
+
+async def all_schedules(session: AsyncSession) -> list[Schedule]:
+    return list(await session.scalars(select(Schedule).order_by(Schedule.id)))
+
+
+async def all_days_off(session: AsyncSession, *, limit: int = 500) -> list[DayOff]:
+    return list(await session.scalars(select(DayOff).order_by(DayOff.day, DayOff.id).limit(limit)))

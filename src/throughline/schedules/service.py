@@ -211,3 +211,15 @@ def schedule_out(
         "days_off": [{"day": d.day.isoformat(), "name": d.name} for d in days_off],
         "next_expected": expected.isoformat() if expected else None,
     }
+
+
+async def admin_overview(session: AsyncSession) -> dict[str, Any]:
+    """What the admin page shows: each rep's and team's hours, and every day off entered."""
+    rows = await repository.all_schedules(session)
+    days = await repository.all_days_off(session)
+    return {
+        "rep_hours": {row.rep_id: row for row in rows if row.rep_id is not None},
+        "team_hours": {row.team_id: row for row in rows if row.team_id is not None},
+        "hours_text": lambda row: hours_of(row).text() if row is not None else "",
+        "days_off": days,
+    }

@@ -30,6 +30,7 @@ from throughline.workspace import (
     forms,
     inbound_pages,
     live,
+    schedule_pages,
 )
 from throughline.workspace.auth import PageRep
 from throughline.workspace.layout import page
@@ -152,5 +153,6 @@ async def events(request: Request, me: PageRep, case: str | None = None) -> Resp
 
 router.include_router(case_pages.router)
 router.include_router(desk_pages.router)
+router.include_router(schedule_pages.router)
 router.include_router(inbound_pages.router)
 router.include_router(customer_pages.router)
