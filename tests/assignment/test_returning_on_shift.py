@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import httpx
+import pytest
+from sqlalchemy import func, select
 
 from tests.assignment.test_assignment import _case, _customer, _shift
 from tests.builders import create_case, make_rep
@@ -12,7 +15,7 @@ from throughline.cases.rules import Status
 from throughline.cases.service import set_status
 from throughline.db import Database
 from throughline.kit.actors import Actor
-from throughline.models import Case, Rep, utcnow
+from throughline.models import Case, Rep, TimelineEntry, utcnow
 from throughline.reps import service as reps
 
 
@@ -87,3 +90,51 @@ async def test_after_the_returning_window_the_queue_decides(
         )
     assert (await _case(client, desk, urgent["number"]))["owner"]["id"] == rita.id
     assert (await _case(client, desk, again["number"]))["owner"] is None
+
+
+async def _shift_now(database: Database, rep_id: int, on: bool) -> None:
+    async with database.unit_of_work() as session:
+        rep = await session.get(Rep, rep_id, with_for_update=True, populate_existing=True)
+        assert rep is not None
+        await reps.set_shift(session, rep, on=on, actor=Actor.of_rep(rep), now=utcnow())
+
+
+@pytest.mark.postgres_only
+async def test_two_reps_coming_on_shift_at_once_never_share_a_returning_customer(
+    client: httpx.AsyncClient, database: Database
+) -> None:
+    desk = await make_rep(database, "Dana Desk", on_shift=False, lead=True)
+    rita = await make_rep(database, "Rita Returning", capacity=50)
+    otto = await make_rep(database, "Otto Other", capacity=50, on_shift=False)
+    numbers = []
+    for n in range(12):
+        ada = _customer(f"ada-{n}@example.org")
+        await create_case(client, desk, customer=ada)
+        await _shift_now(database, rita.id, False)
+        numbers.append((await create_case(client, desk, customer=ada, subject="Again"))["number"])
+        # Rita (her returning customer) and Otto (the queue) come on shift at the same moment.
+        await asyncio.gather(
+            _shift_now(database, rita.id, True), _shift_now(database, otto.id, True)
+        )
+        await _shift_now(database, otto.id, False)
+    async with database.unit_of_work(write=False) as session:
+        for number in numbers:
+            case_id = int(number.removeprefix("TL-"))
+            changes = list(
+                await session.scalars(
+                    select(TimelineEntry.id).where(
+                        TimelineEntry.case_id == case_id, TimelineEntry.kind == "owner_change"
+                    )
+                )
+            )
+            case = await session.get(Case, case_id)
+            assert case is not None
+            assert case.owner_id in (rita.id, otto.id)
+            assert len(changes) == 1, f"{number} was given {len(changes)} times"
+        for person in (rita, otto):
+            rep = await session.get(Rep, person.id)
+            assert rep is not None
+            true = await session.scalar(
+                select(func.count()).where(Case.owner_id == person.id, Case.status != "resolved")
+            )
+            assert rep.active_cases == true
