@@ -6,11 +6,13 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
+from sqlalchemy import select
 
 from tests.builders import Person, Personas, create_case, set_shift
+from tests.portal.support import post_form, sign_in
 from throughline.config import Settings
 from throughline.db import Database
-from throughline.models import Case, utcnow
+from throughline.models import Case, Customer, utcnow
 from throughline.portal.chat import availability
 from throughline.schedules.rules import DAY_NAMES, FULL_DAY_NAMES
 
@@ -180,3 +182,18 @@ async def test_the_phone_line_says_when_the_owner_is_back(
         f"You are calling about case {number}. Olivia, who is handling it, is not working right "
         f"now. Olivia is back {FULL_DAY_NAMES[start.weekday()]} at 09:00 Asia/Tokyo time."
     )
+
+
+async def test_a_customer_gives_their_time_zone_in_the_portal_and_a_wrong_one_is_refused(
+    client: httpx.AsyncClient, database: Database, settings: Settings
+) -> None:
+    await sign_in(client, database, settings, "aiko@example.jp")
+    wrong = await post_form(client, "/portal/profile", {"time_zone": "Tokyo time"})
+    assert wrong.status_code == 422
+    assert "we do not know &#39;Tokyo time&#39;; use a name like Europe/Madrid" in wrong.text
+    saved = await post_form(client, "/portal/profile", {"time_zone": "Asia/Tokyo"})
+    assert saved.status_code == 303
+    async with database.unit_of_work(write=False) as session:
+        customer = await session.scalar(select(Customer))
+    assert customer is not None
+    assert customer.environment["time_zone"] == "Asia/Tokyo"

@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from throughline.schedules.rules import known_zone
+
 # Severity as a customer would put it (1 down … 4 question), in the order the form shows.
 SEVERITY_WORDS: dict[int, str] = {
     1: "I can't work at all",
@@ -32,7 +34,18 @@ ENVIRONMENT_FIELDS: tuple[tuple[str, str], ...] = (
     ("device", "Device (for example: laptop, phone, router model)"),
     ("os", "Operating system and version"),
     ("app_version", "App version, if you know it"),
+    ("time_zone", "Your time zone, e.g. Europe/Madrid (we then give times in your time)"),
 )
+
+
+def environment_problem(key: str, value: str) -> str | None:
+    """What is wrong with one environment field a customer typed, in their words."""
+    label = dict(ENVIRONMENT_FIELDS)[key].split(",")[0]
+    if len(value) > 200 or "\x00" in value:
+        return f"{label}: please keep it under 200 characters."
+    if key == "time_zone" and value and known_zone(value) is None:
+        return f"{label}: we do not know {value[:64]!r}; use a name like Europe/Madrid or UTC."
+    return None
 
 
 @dataclass(frozen=True)
