@@ -45,3 +45,21 @@ async def test_a_bad_zone_or_date_is_named() -> None:
     day = await run("rep", "schedule", "day-off", "24.12.2030")
     assert day.exit_code == 1
     assert "is not a date like" in day.output
+
+
+async def test_a_teams_hours_and_holidays() -> None:
+    assert (await run("team", "add", "Night desk")).exit_code == 0
+    schedule = await run(
+        "rep", "schedule", "set", "Night desk", "--team", "--zone", "UTC",
+        "--hours", "sun-thu 22:00-06:00",
+    )  # fmt: skip
+    assert schedule.exit_code == 0, schedule.output
+    holiday = await run("rep", "schedule", "day-off", "2030-01-01", "--team", "Night desk")
+    assert holiday.stdout.strip() == "2030-01-01 is a day off for team Night desk."
+    shown = await run("rep", "schedule", "show", "Night desk", "--team")
+    assert "Night desk (UTC): mon 22:00-06:00, tue 22:00-06:00" in shown.stdout
+    assert "thu 22:00-06:00, sun 22:00-06:00" in shown.stdout
+    assert "Day off: 2030-01-01" in shown.stdout
+    missing = await run("rep", "schedule", "show", "Day desk", "--team")
+    assert missing.exit_code == 1
+    assert "no team 'Day desk'" in missing.output
