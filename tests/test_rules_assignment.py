@@ -144,3 +144,12 @@ def test_previous_owner_skips_cases_nobody_owned() -> None:
     assert previous_owner(past, now=T0, window=WINDOW) == 7
     assert previous_owner([PastCase(None, T0)], now=T0, window=WINDOW) is None
     assert previous_owner([], now=T0, window=WINDOW) is None
+
+
+def test_room_for_returning_customers_is_capacity_plus_one_and_none_off_shift() -> None:
+    from throughline.assignment.rules import RepLoad, room_for_returning
+
+    assert room_for_returning(RepLoad(1, True, 3, 1, None)) == 3
+    assert room_for_returning(RepLoad(1, True, 3, 4, None)) == 0
+    assert room_for_returning(RepLoad(1, True, 3, 9, None)) == 0
+    assert room_for_returning(RepLoad(1, False, 3, 0, None)) == 0

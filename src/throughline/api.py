@@ -13,6 +13,7 @@ from throughline.phone.api import router as phone
 from throughline.remedies.api import router as remedies
 from throughline.reports.api import router as reports
 from throughline.reps.api import router as reps
+from throughline.schedules.api import router as schedules
 
 router = APIRouter()
 for part in (
@@ -27,5 +28,6 @@ for part in (
     webhooks,
     flows,
     phone,
+    schedules,
 ):
     router.include_router(part)

@@ -10,9 +10,9 @@ import secrets
 from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, PrivateAttr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -27,6 +27,9 @@ def _parse_number_list(value: object) -> object:
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="THROUGHLINE_", extra="ignore")
+    # Never from the environment: the working hours the desk's targets count, put here by
+    # policy.service.refresh when an admin turned business hours on (None: every hour).
+    _desk_calendar: Any = PrivateAttr(default=None)
 
     var_dir: Path = Path("var")
     database_url: str = ""

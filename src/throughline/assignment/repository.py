@@ -48,6 +48,29 @@ async def lock_next_waiting_case(session: AsyncSession) -> Case | None:
     )
 
 
+async def lock_queued_for(
+    session: AsyncSession, rep_id: int, *, since: datetime, limit: int
+) -> list[Case]:
+    """Unowned cases of returning customers whose previous owner is this rep, due first."""
+    if limit <= 0:
+        return []
+    return list(
+        await session.scalars(
+            select(Case)
+            .where(
+                Case.previous_owner_id == rep_id,
+                Case.owner_id.is_(None),
+                Case.status != Status.RESOLVED,
+                Case.created_at >= since,
+            )
+            .order_by(Case.due_at, Case.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True, key_share=True)
+            .execution_options(populate_existing=True)
+        )
+    )
+
+
 async def lock_rep(session: AsyncSession, rep_id: int) -> Rep | None:
     return await session.scalar(
         select(Rep)

@@ -43,6 +43,12 @@ def can_take_returning(rep: RepLoad) -> bool:
     return rep.on_shift and rep.active_cases < rep.capacity + 1
 
 
+def room_for_returning(rep: RepLoad) -> int:
+    """How many queued returning customers a rep coming on shift takes back: as many as
+    ``can_take_returning`` allows one after another (up to capacity + 1)."""
+    return max(0, rep.capacity + 1 - rep.active_cases) if rep.on_shift else 0
+
+
 def rep_order_key(rep: RepLoad) -> tuple[int, int, datetime | None, int]:
     """Fewest active cases first; then longest idle (never assigned counts as idlest)."""
     return (

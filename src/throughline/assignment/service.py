@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from throughline.assignment import repository
-from throughline.assignment.rules import RepLoad, can_take_returning, has_free_capacity
+from throughline.assignment.rules import (
+    RepLoad,
+    can_take_returning,
+    has_free_capacity,
+    room_for_returning,
+)
 from throughline.cases.rules import Reason, is_active
 from throughline.cases.timeline import Kind, record
 from throughline.kit.actors import SYSTEM, Actor
@@ -115,6 +120,26 @@ async def assign_new_case(
             previous_owner_id=previous_owner_id,
         )
     await assign_waiting(session, now=now, limit=1)
+
+
+async def assign_returning(
+    session: AsyncSession, rep_id: int, *, window: timedelta, now: datetime
+) -> list[int]:
+    """A rep back on shift takes back their returning customers still in the queue.
+
+    Those are cases that arrived within ``window`` and were queued because this rep, who
+    helped the customer last, was off shift or full. The rep's row and the cases' rows are
+    locked, so no case gets two owners and the rep never goes past ``can_take_returning``.
+    """
+    rep = await repository.lock_rep(session, rep_id)
+    if rep is None:
+        return []
+    room = min(room_for_returning(_load(rep)), MAX_PER_TRIGGER)
+    queued = await repository.lock_queued_for(session, rep.id, since=now - window, limit=room)
+    for case in queued:
+        await repository.mark_assigned(session, rep.id, now)
+        await _give(session, case, rep, now=now, why="returning customer, owner back on shift")
+    return [case.id for case in queued]
 
 
 async def status_changed(

@@ -147,6 +147,13 @@ async def rep_names(session: AsyncSession, rep_ids: set[int]) -> dict[int, Rep]:
     return {rep.id: rep for rep in await session.scalars(select(Rep).where(Rep.id.in_(rep_ids)))}
 
 
+async def attention_of(session: AsyncSession, case_id: int) -> list[CaseAttention]:
+    """Why the case stands on its owner's list, each reason's row (to move its due time)."""
+    return list(
+        await session.scalars(select(CaseAttention).where(CaseAttention.case_id == case_id))
+    )
+
+
 async def clear_attention(session: AsyncSession, case_id: int, reasons: frozenset[Reason]) -> None:
     await session.execute(
         delete(CaseAttention).where(

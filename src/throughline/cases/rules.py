@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from throughline.schedules.rules import Calendar, add_working_time, working_time_between
+
 
 class Status(StrEnum):
     NEW = "new"
@@ -69,9 +71,34 @@ def is_active(status: str) -> bool:
     return status in ACTIVE_STATUSES
 
 
-def due_at(severity: int, since: datetime, targets: Sequence[timedelta]) -> datetime:
-    """When a case of this severity that needed us at ``since`` must be answered."""
-    return since + targets[severity - 1]
+def due_at(
+    severity: int,
+    since: datetime,
+    targets: Sequence[timedelta],
+    calendar: Calendar | None = None,
+) -> datetime:
+    """When a case (or escalation) of this severity that needed us at ``since`` must be
+    answered: the target counts working hours of ``calendar`` when the desk counts business
+    hours, else every hour (also when the calendar holds no working time to count)."""
+    target = targets[severity - 1]
+    if calendar is not None:
+        counted = add_working_time(calendar, since, target)
+        if counted is not None:
+            return counted
+    return since + target
+
+
+def due_after_waiting(
+    due: datetime, waited_from: datetime, waited_to: datetime, calendar: Calendar | None = None
+) -> datetime:
+    """Time waiting on the customer does not count against the desk: a due time moves on by
+    the time spent waiting (its working time, when the desk counts business hours)."""
+    if waited_to <= waited_from:
+        return due
+    if calendar is None:
+        return due + (waited_to - waited_from)
+    waited = working_time_between(calendar, waited_from, waited_to)
+    return add_working_time(calendar, due, waited) or due + waited
 
 
 def status_after_owner_act(current: str, act: OwnerAct) -> str:

@@ -18,6 +18,7 @@ from throughline.cases.rules import (
     OwnerAct,
     Reason,
     Status,
+    due_after_waiting,
     due_at,
     normalize_step,
     reasons_cleared_by,
@@ -33,6 +34,7 @@ from throughline.kit.audit import audit
 from throughline.kit.errors import Conflict, Forbidden, InvalidInput
 from throughline.kit.security import hash_secret, new_nonce, status_token
 from throughline.models import Case, FollowUp, Rep, Step, TimelineEntry
+from throughline.policy.service import desk_calendar
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,16 @@ class NewCase:
 
 def severity_targets(settings: Settings) -> list[Any]:
     return [settings.severity_target(severity) for severity in (1, 2, 3, 4)]
+
+
+def escalation_targets(settings: Settings) -> list[Any]:
+    return [settings.escalation_target(severity) for severity in (1, 2, 3, 4)]
+
+
+def case_due(settings: Settings, severity: int, since: datetime) -> datetime:
+    """When a case that needed us at ``since`` is due, under the desk's targets and, when it
+    counts business hours, its working hours (read from this process's settings: no query)."""
+    return due_at(severity, since, severity_targets(settings), desk_calendar(settings))
 
 
 def status_url(settings: Settings, token: str) -> str:
@@ -102,7 +114,7 @@ async def open_case(
         channel=data.channel,
         plan_tier=customer.plan_tier,
         environment=dict(data.environment),
-        due_at=due_at(data.severity, now, severity_targets(settings)),
+        due_at=case_due(settings, data.severity, now),
         status_nonce=nonce,
         status_token_hash=hash_secret(token),
         contact_count=1,
@@ -143,11 +155,29 @@ async def owner_worked(
 
 
 async def set_status(
-    session: AsyncSession, case: Case, new_status: str, *, actor: Actor, now: datetime
+    session: AsyncSession,
+    case: Case,
+    new_status: str,
+    *,
+    actor: Actor,
+    now: datetime,
+    settings: Settings | None = None,
 ) -> None:
+    """Move the case on. Time waiting on the customer does not count against the desk: its
+    due times move on by it (counting working hours when ``settings`` say the desk does)."""
     old = case.status
     if old == new_status:
         return
+    if new_status == Status.WAITING_ON_CUSTOMER:
+        case.waiting_since = now
+    elif old == Status.WAITING_ON_CUSTOMER and case.waiting_since is not None:
+        calendar = desk_calendar(settings) if settings is not None else None
+        case.due_at = due_after_waiting(case.due_at, case.waiting_since, now, calendar)
+        for attention in await repository.attention_of(session, case.id):
+            attention.due_at = due_after_waiting(
+                attention.due_at, case.waiting_since, now, calendar
+            )
+        case.waiting_since = None
     case.status = new_status
     case.updated_at = now
     record(session, case, Kind.STATUS, actor, now=now, old=old, new=new_status)
@@ -337,7 +367,12 @@ async def customer_message(
     if case.status in (Status.RESOLVED, Status.RESOLUTION_PROPOSED):
         case.resolution_proposed_at = None
     await set_status(
-        session, case, status_after_customer_message(case.status), actor=actor, now=now
+        session,
+        case,
+        status_after_customer_message(case.status),
+        actor=actor,
+        now=now,
+        settings=settings,
     )
     # Even on a case nobody has touched yet: a note must not make this message look answered.
     if case.owner_id is not None:
@@ -354,7 +389,7 @@ async def put_on_owner_list(
         case,
         reason,
         since=now,
-        due_at=due_at(case.severity, now, severity_targets(settings)),
+        due_at=case_due(settings, case.severity, now),
     )
 
 

@@ -40,6 +40,8 @@ class StatusView(BaseModel):
     resolution_summary: str | None
     auto_resolve_at: datetime | None
     timeline: list[PublicEntry]
+    # When an off-shift owner is next expected, from their schedule; None: nothing promised.
+    owner_back_words: str | None = None
 
 
 class CustomerMessageIn(In):

@@ -14,6 +14,7 @@ from throughline.config import Settings
 from throughline.customers.schemas import ContactOut, PublicEntry, PublicStep, StatusView
 from throughline.kit.security import hash_secret
 from throughline.models import Case, Rep
+from throughline.schedules.service import when_back
 
 
 async def case_for_token(session: AsyncSession, token: str, *, for_update: bool = False) -> Case:
@@ -56,7 +57,11 @@ async def status_view(
         pending = await cases.pending_due_dates(session, case.id)
         due = min(pending) if pending else case.due_at
         words = f"You will hear from us by {due:%Y-%m-%d %H:%M} UTC."
+    back = None
+    if owner is not None and not owner.on_shift and case.status != Status.RESOLVED:
+        back = await when_back(session, owner, customer_id=case.customer_id, now=now)
     return StatusView(
+        owner_back_words=back,
         number=case.number,
         subject=case.subject,
         status=case.status,

@@ -13,13 +13,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from throughline.assignment.service import raise_attention
 from throughline.cases import repository as cases
 from throughline.cases.rules import OwnerAct, Reason, Status, case_summary, due_at
-from throughline.cases.service import owner_worked, require_may_work, set_status, severity_targets
+from throughline.cases.service import (
+    case_due,
+    escalation_targets,
+    owner_worked,
+    require_may_work,
+    set_status,
+)
 from throughline.cases.timeline import Kind, record
 from throughline.config import Settings
 from throughline.escalations import repository
 from throughline.kit.actors import SYSTEM, Actor
 from throughline.kit.errors import Conflict, Forbidden, NotFound
 from throughline.models import Case, Escalation, Step, Team
+from throughline.policy import service as policy
 from throughline.reps import repository as reps
 
 
@@ -74,7 +81,12 @@ async def escalate(
         question=question,
         summary=case_summary(case.subject, await cases.first_customer_message(session, case.id)),
         steps_tried=steps_digest(steps),
-        due_at=now + settings.escalation_target(case.severity),
+        due_at=due_at(
+            case.severity,
+            now,
+            escalation_targets(settings),
+            await policy.escalation_calendar(session, settings, team.id, now=now),
+        ),
         created_at=now,
     )
     session.add(escalation)
@@ -130,7 +142,7 @@ async def answer(
             case,
             Reason.ESCALATION_ANSWERED,
             since=now,
-            due_at=due_at(case.severity, now, severity_targets(settings)),
+            due_at=case_due(settings, case.severity, now),
         )
     await session.flush()
     if case.status == Status.WAITING_ON_TEAM and not await cases.open_escalation_count(

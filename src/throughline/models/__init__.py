@@ -24,6 +24,7 @@ from throughline.models.people import Customer, Identity, Rep, Team, TeamMember
 from throughline.models.policy import DeskPolicy
 from throughline.models.portal import ChatPresence, CustomerSession, MagicLink
 from throughline.models.remedy import Action, Remedy, RepRemedyLimit
+from throughline.models.schedule import DayOff, Schedule
 from throughline.models.web import RepSession, SignInFailure
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "ChatPresence",
     "Customer",
     "CustomerSession",
+    "DayOff",
     "DeskPolicy",
     "ErrorReport",
     "Escalation",
@@ -54,6 +56,7 @@ __all__ = [
     "Rep",
     "RepRemedyLimit",
     "RepSession",
+    "Schedule",
     "SignInFailure",
     "Step",
     "StoredFile",

@@ -66,6 +66,14 @@ class Case(CreatedMixin, Base):
         Index("ix_cases_channel_id", "channel", "id"),
         Index("ix_cases_customer_created", "customer_id", "created_at"),
         Index("ix_cases_resolved_at", "resolved_at"),
+        # Queued returning customers, found when their previous owner comes on shift.
+        Index(
+            "ix_cases_queued_for_previous_owner",
+            "previous_owner_id",
+            "due_at",
+            postgresql_where=text("owner_id IS NULL AND status <> 'resolved'"),
+            sqlite_where=text("owner_id IS NULL AND status <> 'resolved'"),
+        ),
         {"sqlite_autoincrement": True},
     )
 
@@ -82,6 +90,8 @@ class Case(CreatedMixin, Base):
     owner_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("reps.id"))
     previous_owner_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("reps.id"))
     due_at: Mapped[datetime]
+    # Since when the case waits on the customer; that time does not count against the desk.
+    waiting_since: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     assigned_at: Mapped[datetime | None]
     resolution_summary: Mapped[str | None] = mapped_column(Text)

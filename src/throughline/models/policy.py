@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from throughline.models.base import Base, BigId, Json
@@ -27,3 +27,9 @@ class DeskPolicy(Base):
     escalation_targets_hours: Mapped[list[float]] = mapped_column(Json)
     updated_at: Mapped[datetime]
     updated_by_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("reps.id"))
+    # Targets count only the working hours of the hours team (and its and the desk's
+    # holidays); an escalation counts its own team's hours when that team has a schedule.
+    business_hours: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    hours_team_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("teams.id", ondelete="SET NULL")
+    )

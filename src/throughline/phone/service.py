@@ -26,9 +26,10 @@ from throughline.config import Settings
 from throughline.customers import repository as customers_repository
 from throughline.customers.rules import normalize_identity
 from throughline.kit.actors import Actor
-from throughline.models import Case, PhoneCall, Rep
+from throughline.models import Case, PhoneCall, Rep, utcnow
 from throughline.phone import repository, twiml
 from throughline.phone.directory import PERSON_KEY, Choice, Department, Directory
+from throughline.schedules.service import when_back
 
 log = logging.getLogger("throughline.phone")
 
@@ -79,11 +80,6 @@ def number_of(rep: Rep) -> str | None:
 
 def can_take_calls(rep: Rep) -> bool:
     return rep.on_shift and rep.is_active and number_of(rep) is not None
-
-
-def back_at(rep: Rep) -> datetime | None:
-    """When an off-shift rep is back. Shifts are not scheduled in Throughline yet: unknown."""
-    return None
 
 
 async def _call(session: AsyncSession, call: CallIn, *, now: datetime) -> PhoneCall:
@@ -183,12 +179,11 @@ async def _owner_prompt(session: AsyncSession, case: Case, owner: Rep) -> str:
     if owner.on_shift and owner.is_active:
         absent = f"{name}, who is handling it, cannot take phone calls."
     else:
-        back = back_at(owner)
-        when = (
-            f"{name} is back at {back:%H:%M} UTC on {back:%A}."
-            if back
-            else f"I do not know when {name} will be back."
+        # From the owner's schedule, in the caller's time where known; never a guess.
+        back = await when_back(
+            session, owner, customer_id=case.customer_id, now=utcnow(), name=name
         )
+        when = back or f"I do not know when {name} will be back."
         absent = f"{name}, who is handling it, is not working right now. {when}"
     team = await repository.team_of(session, owner.id)
     teammate = await repository.free_rep(session, team=team, exclude=owner.id) if team else None
@@ -414,10 +409,16 @@ async def connect(
             )
     if number is None:
         keeper = f"{first_name(owner)}, who is handling it," if owner else "the next free person"
+        back = None
+        if owner is not None and not owner.on_shift:
+            back = await when_back(
+                session, owner, customer_id=case.customer_id, now=now, name=first_name(owner)
+            )
         twiml.say(
             root,
             f"Nobody is free to take your call right now. Your case number is {case.number}. "
-            f"We have noted your call, and {keeper} will call you back. Goodbye.",
+            + (f"{back} " if back else "")
+            + f"We have noted your call, and {keeper} will call you back. Goodbye.",
         )
         twiml.hangup(root)
         return root

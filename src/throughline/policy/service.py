@@ -24,10 +24,13 @@ from throughline.config import Settings
 from throughline.db import Database
 from throughline.kit.actors import Actor
 from throughline.kit.audit import audit
+from throughline.kit.errors import InvalidInput
 from throughline.kit.queries import insert_unless_present
-from throughline.models import DeskPolicy, Rep, utcnow
+from throughline.models import DeskPolicy, Rep, Team, utcnow
 from throughline.models.policy import POLICY_ID
 from throughline.policy.rules import check_hours
+from throughline.schedules import service as schedules
+from throughline.schedules.rules import Calendar
 
 log = logging.getLogger("throughline.policy")
 
@@ -41,6 +44,34 @@ class Targets:
     escalation_hours: list[float]
     updated_at: datetime | None = None
     updated_by_id: int | None = None
+    # Count only the working hours of the hours team (see DeskPolicy.business_hours).
+    business_hours: bool = False
+    hours_team_id: int | None = None
+
+
+def desk_calendar(settings: Settings) -> Calendar | None:
+    """The working hours this process's targets count; None: every hour counts."""
+    calendar: Calendar | None = settings._desk_calendar
+    return calendar
+
+
+async def escalation_calendar(
+    session: AsyncSession, settings: Settings, team_id: int, *, now: datetime
+) -> Calendar | None:
+    """An escalation counts its team's own hours when it has them, else the desk's."""
+    desk = desk_calendar(settings)
+    if desk is None:
+        return None
+    return await schedules.team_calendar(session, team_id, now=now) or desk
+
+
+async def _load_calendar(
+    session: AsyncSession, settings: Settings, row: DeskPolicy | None, now: datetime
+) -> None:
+    calendar = None
+    if row is not None and row.business_hours and row.hours_team_id is not None:
+        calendar = await schedules.team_calendar(session, row.hours_team_id, now=now)
+    settings._desk_calendar = calendar
 
 
 def apply(settings: Settings, severity_hours: list[float], escalation_hours: list[float]) -> None:
@@ -56,6 +87,7 @@ async def current(session: AsyncSession) -> DeskPolicy | None:
 async def refresh(session: AsyncSession, settings: Settings) -> Targets:
     """Apply the saved targets, when an admin saved some; returns what is now in force."""
     row = await current(session)
+    await _load_calendar(session, settings, row, utcnow())
     if row is not None:
         apply(settings, row.severity_targets_hours, row.escalation_targets_hours)
         return Targets(
@@ -63,6 +95,8 @@ async def refresh(session: AsyncSession, settings: Settings) -> Targets:
             list(row.escalation_targets_hours),
             row.updated_at,
             row.updated_by_id,
+            row.business_hours,
+            row.hours_team_id,
         )
     return Targets(list(settings.severity_targets_hours), list(settings.escalation_targets_hours))
 
@@ -75,14 +109,21 @@ async def save(
     escalation_hours: Sequence[object],
     *,
     now: datetime | None = None,
+    business_hours: bool = False,
+    hours_team_id: int | None = None,
 ) -> Targets:
     """Check, store (one row), audit, and apply the targets to this process at once.
+
+    With ``business_hours``, targets count only the working hours of the team
+    ``hours_team_id`` (its schedule, its and the desk's holidays).
 
     New cases and escalations use them; existing ones keep the due times they were given.
     """
     severity = check_hours("severity", severity_hours)
     escalation = check_hours("escalation", escalation_hours)
     now = now or utcnow()
+    if business_hours:
+        await _check_hours_team(session, hours_team_id, now=now)
     row = await session.get(DeskPolicy, POLICY_ID, with_for_update=True, populate_existing=True)
     before = (
         (row.severity_targets_hours, row.escalation_targets_hours)
@@ -106,6 +147,8 @@ async def save(
     row.escalation_targets_hours = escalation
     row.updated_at = now
     row.updated_by_id = actor.rep_id
+    row.business_hours = business_hours
+    row.hours_team_id = hours_team_id if business_hours else None
     audit(
         session,
         actor,
@@ -116,10 +159,25 @@ async def save(
         escalation_targets_hours=escalation,
         severity_before=list(before[0]),
         escalation_before=list(before[1]),
+        business_hours=business_hours,
+        hours_team_id=row.hours_team_id,
     )
     await session.flush()
     apply(settings, severity, escalation)
-    return Targets(severity, escalation, now, actor.rep_id)
+    await _load_calendar(session, settings, row, now)
+    return Targets(severity, escalation, now, actor.rep_id, row.business_hours, row.hours_team_id)
+
+
+async def _check_hours_team(session: AsyncSession, team_id: int | None, *, now: datetime) -> None:
+    if team_id is None:
+        raise InvalidInput("hours_team: choose the team whose working hours the targets count")
+    if await session.get(Team, team_id) is None:
+        raise InvalidInput("hours_team: no such team")
+    if await schedules.team_calendar(session, team_id, now=now) is None:
+        raise InvalidInput(
+            "hours_team: that team has no working hours yet; set them first "
+            "(throughline rep schedule set TEAM --team …)"
+        )
 
 
 async def updated_by_name(session: AsyncSession, rep_id: int | None) -> str | None:

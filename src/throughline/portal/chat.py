@@ -71,6 +71,7 @@ from throughline.portal.rules import (
     online_words,
     someone_can_take_new,
 )
+from throughline.schedules.service import when_back
 
 router = APIRouter(include_in_schema=False)
 log = logging.getLogger("throughline.chat")
@@ -180,7 +181,12 @@ async def availability(
         if case.status not in (Status.RESOLVED, Status.RESOLUTION_PROPOSED):
             pending = await pending_due_dates(session, case.id)
             due = min(pending) if pending else case.due_at
-        text = offline_words(owner_name=owner.name if owner else None, due=due, email=email)
+        back = None
+        if owner is not None and not owner.on_shift:
+            back = await when_back(session, owner, customer_id=case.customer_id, now=now)
+        text = offline_words(
+            owner_name=owner.name if owner else None, due=due, email=email, back=back
+        )
         return {"type": "availability", "online": False, "text": text}
     reps = [_presence(rep) for rep in await repository.reps_on_shift(session)]
     if someone_can_take_new(reps, now):

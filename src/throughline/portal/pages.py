@@ -31,7 +31,12 @@ from throughline.models import Customer, Rep, utcnow
 from throughline.portal import auth, repository
 from throughline.portal import mail as _mail  # noqa: F401 - registers the sign-in mail job
 from throughline.portal.auth import TooManyRequests, client_address, limiter
-from throughline.portal.rules import ENVIRONMENT_FIELDS, PROFICIENCY_WORDS, SEVERITY_WORDS
+from throughline.portal.rules import (
+    ENVIRONMENT_FIELDS,
+    PROFICIENCY_WORDS,
+    SEVERITY_WORDS,
+    environment_problem,
+)
 from throughline.web.templating import render
 
 router = APIRouter()
@@ -305,6 +310,9 @@ def _check_new_case(
         errors["name"] = "Your name: please keep it under 200 characters."
     if any("\x00" in str(value) for value in values.values()):
         errors["description"] = "What happened: the text contains a character we cannot store."
+    for key, _label in ENVIRONMENT_FIELDS:
+        if problem := environment_problem(key, values[key]):
+            errors[key] = problem
     if len(uploads) > settings.max_attachments:
         errors["attachments"] = f"Attachments: at most {settings.max_attachments} files, please."
     for upload in uploads:
@@ -364,8 +372,8 @@ async def save_profile(request: Request, session: WriteSession) -> Response:
     if len(values["name"]) > 200 or "\x00" in values["name"]:
         errors["name"] = "Your name: please keep it under 200 characters."
     for key, _label in ENVIRONMENT_FIELDS:
-        if len(values[key]) > 200 or "\x00" in values[key]:
-            errors[key] = f"{dict(ENVIRONMENT_FIELDS)[key]}: please keep it under 200 characters."
+        if problem := environment_problem(key, values[key]):
+            errors[key] = problem
     if errors:
         return render(
             request,

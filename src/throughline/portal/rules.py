@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from throughline.schedules.rules import known_zone
+
 # Severity as a customer would put it (1 down … 4 question), in the order the form shows.
 SEVERITY_WORDS: dict[int, str] = {
     1: "I can't work at all",
@@ -32,7 +34,18 @@ ENVIRONMENT_FIELDS: tuple[tuple[str, str], ...] = (
     ("device", "Device (for example: laptop, phone, router model)"),
     ("os", "Operating system and version"),
     ("app_version", "App version, if you know it"),
+    ("time_zone", "Your time zone, e.g. Europe/Madrid (we then give times in your time)"),
 )
+
+
+def environment_problem(key: str, value: str) -> str | None:
+    """What is wrong with one environment field a customer typed, in their words."""
+    label = dict(ENVIRONMENT_FIELDS)[key].split(",")[0]
+    if len(value) > 200 or "\x00" in value:
+        return f"{label}: please keep it under 200 characters."
+    if key == "time_zone" and value and known_zone(value) is None:
+        return f"{label}: we do not know {value[:64]!r}; use a name like Europe/Madrid or UTC."
+    return None
 
 
 @dataclass(frozen=True)
@@ -57,8 +70,11 @@ def chat_is_open(seen_at: datetime | None, now: datetime) -> bool:
     return seen_at is not None and now - seen_at <= CHAT_PRESENT_WINDOW
 
 
-def offline_words(*, owner_name: str | None, due: datetime | None, email: str | None) -> str:
-    """What the chat tells a customer when nobody can answer live (principle 9)."""
+def offline_words(
+    *, owner_name: str | None, due: datetime | None, email: str | None, back: str | None = None
+) -> str:
+    """What the chat tells a customer when nobody can answer live (principle 9); ``back``
+    says when the owner is next expected, from their schedule (None: nothing promised)."""
     who = owner_name or "A member of our team"
     when = f" by {due:%Y-%m-%d %H:%M} UTC" if due is not None else " as soon as they are back"
     by_mail = (
@@ -66,7 +82,8 @@ def offline_words(*, owner_name: str | None, due: datetime | None, email: str | 
         if email
         else " The conversation continues by email."
     )
-    return f"Nobody is at their desk right now. {who} will answer{when}.{by_mail}"
+    expected = f" {back}" if back else ""
+    return f"Nobody is at their desk right now.{expected} {who} will answer{when}.{by_mail}"
 
 
 def online_words(owner_name: str | None) -> str:

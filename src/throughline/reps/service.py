@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -97,10 +97,21 @@ async def new_token(session: AsyncSession, rep: Rep, *, actor: Actor) -> str:
     return token
 
 
+# The default of THROUGHLINE_RETURNING_CUSTOMER_DAYS, for callers without settings.
+DEFAULT_RETURNING_WINDOW = timedelta(days=30)
+
+
 async def set_shift(
-    session: AsyncSession, rep: Rep, *, on: bool, actor: Actor, now: datetime
+    session: AsyncSession,
+    rep: Rep,
+    *,
+    on: bool,
+    actor: Actor,
+    now: datetime,
+    returning_window: timedelta = DEFAULT_RETURNING_WINDOW,
 ) -> None:
-    """Coming on shift pulls waiting cases; going off keeps every case with its owner."""
+    """Coming on shift takes back the rep's queued returning customers, then pulls waiting
+    cases; going off keeps every case with its owner."""
     if rep.on_shift == on:
         return
     rep.on_shift = on
@@ -111,4 +122,5 @@ async def set_shift(
     audit(session, actor, "rep.shift", "rep", rep.id, on=on)
     await session.flush()
     if on:
+        await assignment.assign_returning(session, rep.id, window=returning_window, now=now)
         await assignment.assign_waiting(session, now=now)

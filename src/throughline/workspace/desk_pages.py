@@ -28,6 +28,7 @@ from throughline.reports import service as reports
 from throughline.reports.rules import report_window
 from throughline.reps import repository as reps
 from throughline.reps import service as rep_service
+from throughline.schedules import service as schedules
 from throughline.workspace import admin, auth, forms, inbound_pages
 from throughline.workspace.auth import AdminRep, LeadRep, PageRep
 from throughline.workspace.layout import page
@@ -232,6 +233,9 @@ async def _admin_context(session: AsyncSession, settings: Settings) -> dict[str,
         "targets_updated_at": targets.updated_at,
         "targets_updated_by": await policy.updated_by_name(session, targets.updated_by_id),
         "units": ("money", "days", "items"),
+        "business_hours": targets.business_hours,
+        "hours_team_id": targets.hours_team_id,
+        **await schedules.admin_overview(session),
     }
 
 
@@ -276,10 +280,13 @@ ADMIN_DONE = {
     "approver": "Approver named.",
     "targets": "Targets saved: new cases and escalations use them from now on.",
     "default_limit": "Default limit saved.",
+    "schedule": "Working hours saved: customers are told when their owner is expected back.",
+    "day_off": "Day off added.",
+    "day_off_removed": "Day off removed.",
 }
 
 
-async def _admin_act(request: Request, session: AsyncSession, me: Rep, work: Any) -> Response:
+async def admin_act(request: Request, session: AsyncSession, me: Rep, work: Any) -> Response:
     form = await forms.read_form(request)
     try:
         result = await work(form)
@@ -332,7 +339,7 @@ async def add_rep(request: Request, session: WriteSession, me: AdminRep) -> Resp
             "password": password,
         }
 
-    return await _admin_act(request, session, me, work)
+    return await admin_act(request, session, me, work)
 
 
 @router.post("/admin/reps/{rep_id}")
@@ -361,7 +368,7 @@ async def update_rep(
         )
         return "rep"
 
-    return await _admin_act(request, session, me, work)
+    return await admin_act(request, session, me, work)
 
 
 @router.post("/admin/reps/{rep_id}/password")
@@ -374,7 +381,7 @@ async def reset_password(
         await auth.set_password(session, rep, password, actor=Actor.of_rep(me), now=utcnow())
         return {"flash": f"New password for {rep.name}.", "email": rep.email, "password": password}
 
-    return await _admin_act(request, session, me, work)
+    return await admin_act(request, session, me, work)
 
 
 @router.post("/admin/teams")
@@ -384,7 +391,7 @@ async def add_team(request: Request, session: WriteSession, me: AdminRep) -> Res
         await rep_service.add_team(session, name, actor=Actor.of_rep(me), now=utcnow())
         return "team"
 
-    return await _admin_act(request, session, me, work)
+    return await admin_act(request, session, me, work)
 
 
 @router.post("/admin/remedies")
@@ -403,7 +410,7 @@ async def add_remedy(request: Request, session: WriteSession, me: AdminRep) -> R
         )
         return "remedy"
 
-    return await _admin_act(request, session, me, work)
+    return await admin_act(request, session, me, work)
 
 
 @router.post("/admin/limits")
@@ -416,7 +423,7 @@ async def set_limit(request: Request, session: WriteSession, me: AdminRep) -> Re
         await remedies.set_rep_limit(session, rep, remedy, limit=limit, actor=Actor.of_rep(me))
         return "limit"
 
-    return await _admin_act(request, session, me, work)
+    return await admin_act(request, session, me, work)
 
 
 @router.post("/admin/approver")
@@ -429,7 +436,12 @@ async def set_approver(request: Request, session: WriteSession, me: AdminRep) ->
         await remedies.set_approver(session, rep, approver, actor=Actor.of_rep(me))
         return "approver"
 
-    return await _admin_act(request, session, me, work)
+    return await admin_act(request, session, me, work)
+
+
+def _team_id(value: object) -> int | None:
+    text = value if isinstance(value, str) else ""
+    return int(text) if text.isdecimal() and len(text) <= 18 else None
 
 
 @router.post("/admin/targets")
@@ -445,10 +457,12 @@ async def save_targets(request: Request, session: WriteSession, me: AdminRep) ->
             Actor.of_rep(me),
             [form.get(f"severity_{n}") for n in (1, 2, 3, 4)],
             [form.get(f"escalation_{n}") for n in (1, 2, 3, 4)],
+            business_hours=forms.flag(form, "business_hours"),
+            hours_team_id=_team_id(form.get("hours_team")),
         )
         return "targets"
 
-    return await _admin_act(request, session, me, work)
+    return await admin_act(request, session, me, work)
 
 
 @router.post("/admin/remedies/{key}/limit")
@@ -462,4 +476,4 @@ async def set_default_limit(
         await remedies.set_default_limit(session, remedy, limit=limit, actor=Actor.of_rep(me))
         return "default_limit"
 
-    return await _admin_act(request, session, me, work)
+    return await admin_act(request, session, me, work)

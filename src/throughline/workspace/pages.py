@@ -30,6 +30,7 @@ from throughline.workspace import (
     forms,
     inbound_pages,
     live,
+    schedule_pages,
 )
 from throughline.workspace.auth import PageRep
 from throughline.workspace.layout import page
@@ -120,7 +121,14 @@ async def set_shift(request: Request, session: WriteSession, me: PageRep) -> Res
     on = forms.flag(form, "on")
     rep = await session.get(Rep, me.id, with_for_update=True, populate_existing=True)
     assert rep is not None
-    await reps.set_shift(session, rep, on=on, actor=auth.actor_of(rep), now=utcnow())
+    await reps.set_shift(
+        session,
+        rep,
+        on=on,
+        actor=auth.actor_of(rep),
+        now=utcnow(),
+        returning_window=_settings(request).returning_window,
+    )
     return RedirectResponse("/app", status_code=303)
 
 
@@ -145,5 +153,6 @@ async def events(request: Request, me: PageRep, case: str | None = None) -> Resp
 
 router.include_router(case_pages.router)
 router.include_router(desk_pages.router)
+router.include_router(schedule_pages.router)
 router.include_router(inbound_pages.router)
 router.include_router(customer_pages.router)

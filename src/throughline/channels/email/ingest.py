@@ -46,7 +46,7 @@ from sqlalchemy.orm import defer
 from throughline.assignment import service as assignment
 from throughline.cases import repository as cases_repository
 from throughline.cases import service as cases
-from throughline.cases.rules import Reason, due_at
+from throughline.cases.rules import Reason
 from throughline.cases.timeline import Kind, record
 from throughline.channels.email.headers import message_key, normalize_message_id, raw_header
 from throughline.channels.email.parse import ParsedEmail, generated_message_id, parse_message
@@ -630,7 +630,7 @@ class _Processing:
                 case,
                 Reason.CUSTOMER_REPLIED,
                 since=self.now,
-                due_at=due_at(case.severity, self.now, cases.severity_targets(self.settings)),
+                due_at=cases.case_due(self.settings, case.severity, self.now),
             )
         return self._finish("processed", "third_party_note", case=case)
 
