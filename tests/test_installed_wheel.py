@@ -211,6 +211,11 @@ COMMANDS: list[tuple[str, ...]] = [
     ("rep", "add", "--name", "Lee Park", "--email", "lee@example.org", "--lead"),
     ("rep", "password", "kim@example.org", "--password", "a long enough password 42"),
     ("rep", "token", "kim@example.org"),
+    ("rep", "schedule", "set", "kim@example.org", "--zone", "Europe/Berlin")
+    + ("--hours", "mon-fri 09:00-17:00"),
+    ("rep", "schedule", "show", "kim@example.org"),
+    ("rep", "schedule", "day-off", "2026-12-24", "--rep", "kim@example.org"),
+    ("rep", "schedule", "clear", "kim@example.org"),
     ("remedy", "add", "loaner", "--label", "Loaner laptop", "--unit", "items", "--limit", "1"),
     ("remedy", "list"),
     ("remedy", "limit", "--kind", "loaner", "--limit", "2", "--rep", "kim@example.org"),
@@ -256,6 +261,7 @@ def test_every_cli_command_works_from_the_wheel(installed: Installed) -> None:
     outputs = {command: installed.ok(*command) for command in COMMANDS}
     assert "tl_" in outputs[("rep", "token", "kim@example.org")]
     assert "Loaner laptop" in outputs[("remedy", "list")]
+    assert "09:00" in outputs[("rep", "schedule", "show", "kim@example.org")]
     assert "telegram" in outputs[("channel", "list")]
 
 

@@ -1,7 +1,7 @@
 """schedules: reps' and teams' weekly hours, days off, business-hours targets
 
 Revision ID: 0012
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-07 06:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from throughline.models.base import Json, UTCDateTime
 
 revision: str = "0012"
-down_revision: str | None = "0007"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
