@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import httpx
 from sqlalchemy import select
 
 from tests.builders import Personas, create_case
+from throughline.config import Settings
 from throughline.db import Database
 from throughline.kit.actors import CLI
 from throughline.models import Rep, utcnow
+from throughline.worker.runner import Worker
 from throughline.workspace import auth, live
 
 
 async def _token(database: Database, person_id: int) -> str:
-    from throughline.config import Settings
-
     async with database.unit_of_work() as session:
         rep = await session.get(Rep, person_id)
         assert rep is not None
@@ -92,9 +93,9 @@ async def test_event_stream_refreshes_on_connect_then_on_change_and_marks_the_re
     client: httpx.AsyncClient, database: Database, people: Personas
 ) -> None:
     token = await _token(database, people.owner.id)
-    stream = live.events(database, rep_id=people.owner.id, token=token, case_id=None, tick=0.05)
+    stream = live.events(database, rep_id=people.owner.id, token=token, case_id=None)
     assert await anext(stream) == "retry: 1000\n\n"
-    # First tick: the page re-fetches once, whatever changed before the stream opened.
+    # First look: the page re-fetches once, whatever changed before the stream opened.
     first = await anext(stream)
     assert first.startswith("id: ")
     assert first.endswith("event: worklist\ndata: changed\n\n")
@@ -103,9 +104,10 @@ async def test_event_stream_refreshes_on_connect_then_on_change_and_marks_the_re
         seen = await session.scalar(select(Rep.last_seen_at).where(Rep.id == people.owner.id))
     assert seen is not None
     assert utcnow() - seen < timedelta(seconds=5)
+    await _listening(database)
 
     await create_case(client, people.owner)
-    changed = await asyncio.wait_for(anext(stream), timeout=5)
+    changed = await _next(stream)
     assert "event: worklist" in changed
     assert event_id not in changed
     new_id = changed.split("\n")[0].removeprefix("id: ")
@@ -116,7 +118,6 @@ async def test_event_stream_refreshes_on_connect_then_on_change_and_marks_the_re
         rep_id=people.owner.id,
         token=token,
         case_id=None,
-        tick=0.05,
         last_event_id=new_id,
         lifetime=0.3,
     )
@@ -126,7 +127,6 @@ async def test_event_stream_refreshes_on_connect_then_on_change_and_marks_the_re
         rep_id=people.owner.id,
         token=token,
         case_id=None,
-        tick=0.05,
         last_event_id=event_id,
         lifetime=0.3,
     )
@@ -134,8 +134,89 @@ async def test_event_stream_refreshes_on_connect_then_on_change_and_marks_the_re
 
     async with database.unit_of_work() as session:
         await auth.sign_out(session, token)
-    following = [await asyncio.wait_for(anext(stream), timeout=5) for _ in range(1)]
-    while following[-1] == ": still here\n\n":
-        following.append(await asyncio.wait_for(anext(stream), timeout=5))
-    assert following[-1] == live.event("signed-out")
+    assert await _next(stream) == live.event("signed-out")
     await stream.aclose()
+
+
+async def _listening(database: Database) -> None:
+    """On PostgreSQL the process's listening connection must be up before a write counts."""
+    await asyncio.wait_for(database.hub.listening.wait(), timeout=10)
+
+
+async def _next(stream: AsyncIterator[str], timeout: float = 5) -> str:
+    """The stream's next event, keep-alive comments skipped."""
+    while True:
+        part = await asyncio.wait_for(anext(stream), timeout=timeout)
+        if not part.startswith(":"):
+            return part
+
+
+async def _open(
+    database: Database, rep_id: int, token: str, case_id: int | None = None
+) -> AsyncIterator[str]:
+    stream = live.events(database, rep_id=rep_id, token=token, case_id=case_id)
+    assert await anext(stream) == "retry: 1000\n\n"
+    assert "event: worklist" in await _next(stream)  # the first look of a fresh page
+    await _listening(database)
+    return stream
+
+
+async def _quiet(stream: AsyncIterator[str], seconds: float) -> bool:
+    """True when the stream says nothing but keep-alives for ``seconds``."""
+    try:
+        await _next(stream, timeout=seconds)
+    except TimeoutError:
+        return True
+    return False
+
+
+async def test_a_case_arriving_and_a_customer_reply_wake_only_the_owners_pages(
+    client: httpx.AsyncClient, database: Database, people: Personas
+) -> None:
+    token = await _token(database, people.owner.id)
+    owner = await _open(database, people.owner.id, token)
+    other = await _open(database, people.other.id, await _token(database, people.other.id))
+
+    case = await create_case(client, people.owner)
+    assert "event: worklist" in await _next(owner)
+    case_id = int(case["number"].removeprefix("TL-"))
+    page = await _open(database, people.owner.id, token, case_id)
+    assert "event: timeline" in await _next(page)  # a case page's first look names both parts
+
+    reply = await client.post(
+        f"/api/v1/status/{case['status_token']}/messages", json={"body": "Still broken."}
+    )
+    assert reply.status_code == 201
+    assert "event: worklist" in await _next(owner)
+    woken = [await _next(page), await _next(page)]
+    assert ["worklist" in woken[0], "timeline" in woken[1]] == [True, True]
+    # The other rep's work list heard nothing about a case that is not theirs.
+    assert await _quiet(other, 1.0)
+    for stream in (owner, other, page):
+        await stream.aclose()  # type: ignore[attr-defined]
+
+
+async def test_a_follow_up_falling_due_in_the_worker_wakes_the_owners_work_list(
+    client: httpx.AsyncClient, database: Database, settings: Settings, people: Personas
+) -> None:
+    case = await create_case(client, people.owner)
+    due = utcnow() + timedelta(seconds=1)
+    scheduled = await client.post(
+        f"/api/v1/cases/{case['number']}/follow-ups",
+        json={"due_at": due.isoformat(), "note": "Call back"},
+        headers=people.owner.headers,
+    )
+    assert scheduled.status_code == 201, scheduled.text
+    owner = await _open(database, people.owner.id, await _token(database, people.owner.id))
+    await asyncio.sleep(max((due - utcnow()).total_seconds(), 0) + 0.05)
+    # SQLite: the embedded worker shares the process's database; PostgreSQL: a worker of
+    # its own (another engine and hub), heard through the listening connection.
+    worker_db = database if database.is_sqlite else Database.from_settings(settings)
+    try:
+        done = await Worker(worker_db, settings, name="test").run_timers(utcnow())
+    finally:
+        if worker_db is not database:
+            await worker_db.dispose()
+    assert done["due_follow_ups"] == 1
+    assert "event: worklist" in await _next(owner)
+    await owner.aclose()  # type: ignore[attr-defined]
