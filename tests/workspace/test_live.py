@@ -5,11 +5,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from typing import Any
 
 import httpx
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, text
 
 from tests.builders import Personas, create_case
+from tests.processes import run_together
+from throughline.app import create_app
 from throughline.config import Settings
 from throughline.db import Database
 from throughline.kit.actors import CLI
@@ -162,7 +166,7 @@ async def _open(
 
 
 async def _quiet(stream: AsyncIterator[str], seconds: float) -> bool:
-    """True when the stream says nothing but keep-alives for ``seconds``."""
+    """True when the stream says nothing but keep-alives for ``seconds`` (then it is over)."""
     try:
         await _next(stream, timeout=seconds)
     except TimeoutError:
@@ -220,3 +224,62 @@ async def test_a_follow_up_falling_due_in_the_worker_wakes_the_owners_work_list(
     assert done["due_follow_ups"] == 1
     assert "event: worklist" in await _next(owner)
     await owner.aclose()  # type: ignore[attr-defined]
+
+
+def _reply_from_another_process(job: tuple[str, str], start: Any, results: Any) -> None:
+    """A second web process: its own engine and hub, the customer's reply posted to it."""
+    url, status_token = job
+    start.wait()
+
+    async def reply() -> int:
+        settings = Settings(database_url=url, secret_key="k", embedded_worker=False)
+        app = create_app(settings, run_worker=False)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as web:
+            response = await web.post(
+                f"/api/v1/status/{status_token}/messages", json={"body": "Still broken."}
+            )
+        await app.state.database.dispose()
+        return response.status_code
+
+    results.put(asyncio.run(reply()))
+
+
+@pytest.mark.postgres_only
+async def test_a_reply_written_by_another_process_reaches_the_open_work_list(
+    client: httpx.AsyncClient, database: Database, settings: Settings, people: Personas
+) -> None:
+    case = await create_case(client, people.owner)
+    owner = await _open(database, people.owner.id, await _token(database, people.owner.id))
+    job = (settings.resolved_database_url, case["status_token"])
+    statuses, _ = await run_together(_reply_from_another_process, [job], timeout=60)
+    assert statuses == [201]
+    assert "event: worklist" in await _next(owner)
+    await owner.aclose()  # type: ignore[attr-defined]
+
+
+@pytest.mark.postgres_only
+async def test_the_listener_comes_back_after_its_connection_is_killed(
+    client: httpx.AsyncClient, database: Database, people: Personas
+) -> None:
+    owner = await _open(database, people.owner.id, await _token(database, people.owner.id))
+    hub = database.hub
+    async with database.unit_of_work() as session:
+        killed = await session.scalar(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND query LIKE 'LISTEN%'"
+            )
+        )
+    assert killed == 1
+    # It reconnects, and every open page looks once in case it missed a write meanwhile.
+    await asyncio.wait_for(_reconnected(hub), timeout=10)
+
+    await create_case(client, people.owner)
+    assert "event: worklist" in await _next(owner)
+    await owner.aclose()  # type: ignore[attr-defined]
+
+
+async def _reconnected(hub: Any) -> None:
+    while not (hub.reconnects >= 1 and hub.listening.is_set()):
+        await asyncio.sleep(0.02)
