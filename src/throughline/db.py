@@ -81,6 +81,15 @@ class Database:
     is_sqlite: bool
     # Wakes the live pages of this process (work lists, case pages); see kit/fanout.py.
     hub: Hub = field(default_factory=lambda: Hub(None))
+    # Statements this process sent (its /healthz says; the live-updates benchmark reads it).
+    statements: int = 0
+
+    def __post_init__(self) -> None:
+        def count(*_args: Any) -> None:
+            self.statements += 1
+
+        for engine in {self.writer, self.reader}:
+            event.listen(engine.sync_engine, "before_cursor_execute", count)
 
     @classmethod
     def connect(cls, url: str, *, pool_size: int = 10) -> Database:
