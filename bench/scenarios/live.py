@@ -76,7 +76,11 @@ async def _desk(url: str, count: int, secret_key: str) -> Desk:
 
 
 class Streams:
-    """Open event streams; each ``worklist`` event is noted with its rep and the time."""
+    """Open event streams; each ``worklist`` event is noted with its rep and the time.
+
+    Each behaves as a browser's EventSource: when the server ends a stream it waits the
+    ``retry:`` the server asked for, then reconnects with the last event id.
+    """
 
     def __init__(self, port: int) -> None:
         self.port = port
@@ -90,6 +94,7 @@ class Streams:
 
     async def _stream(self, index: int, rep_id: int, cookie: str) -> None:
         last_id = ""
+        retry = 1.0
         while True:
             try:
                 reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
@@ -100,6 +105,7 @@ class Streams:
             head = (
                 f"GET /app/events HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                 f"Cookie: {auth.COOKIE}={cookie}\r\nAccept: text/event-stream\r\n"
+                "Connection: close\r\n"
                 + (f"Last-Event-ID: {last_id}\r\n" if last_id else "")
                 + "\r\n"
             )
@@ -107,7 +113,9 @@ class Streams:
             try:
                 async for raw in reader:
                     line = raw.decode().strip()
-                    if line.startswith("id: "):
+                    if line.startswith("retry: "):
+                        retry = int(line[7:]) / 1000
+                    elif line.startswith("id: "):
                         last_id = line[4:]
                     elif line == "event: worklist":
                         self.events.append((rep_id, time.monotonic()))
@@ -118,6 +126,7 @@ class Streams:
                 writer.close()
                 with contextlib.suppress(OSError):
                     await writer.wait_closed()
+            await asyncio.sleep(retry)
 
     async def close(self) -> None:
         for task in self.tasks:
@@ -125,11 +134,12 @@ class Streams:
         await asyncio.gather(*self.tasks, return_exceptions=True)
 
 
-def _p99(values: list[float]) -> float | None:
+def _percentile(values: list[float], share: float) -> float | None:
+    """In milliseconds."""
     if not values:
         return None
     ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000, 1)
+    return round(ordered[min(len(ordered) - 1, int(len(ordered) * share))] * 1000, 1)
 
 
 async def _phase(
@@ -159,6 +169,7 @@ async def _phase(
         await asyncio.sleep(idle_seconds)
         idle = (await queries() - before) / (time.monotonic() - idle_began)
         sent: list[tuple[int, float]] = []
+        posts: list[float] = []
         busy_before = await queries()
         busy_began = time.monotonic()
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
@@ -180,6 +191,7 @@ async def _phase(
                 owner = (response.json().get("owner") or {}).get("id")
                 if response.status_code == 201 and owner is not None:
                     sent.append((owner, began))
+                    posts.append(time.monotonic() - began)
                 await asyncio.sleep(max(0.0, began + 1 / rate - time.monotonic()))
         await asyncio.sleep(1.5)  # the last events
         busy_seconds = time.monotonic() - busy_began
@@ -207,7 +219,10 @@ async def _phase(
             "arrivals_per_second": rate,
             "events_expected": sum(per_rep.get(owner, 0) for owner, _ in sent),
             "events_missed": missed,
-            "latency_ms_p99": _p99(latencies),
+            "latency_ms_p50": _percentile(latencies, 0.5),
+            "latency_ms_p99": _percentile(latencies, 0.99),
+            # The write itself: from sending the request to its response (the commit).
+            "write_ms_p99": _percentile(posts, 0.99),
             "latency_ms_max": round(max(latencies) * 1000, 1) if latencies else None,
             "stream_errors": opened.errors,
         }

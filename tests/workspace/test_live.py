@@ -98,7 +98,7 @@ async def test_event_stream_refreshes_on_connect_then_on_change_and_marks_the_re
 ) -> None:
     token = await _token(database, people.owner.id)
     stream = live.events(database, rep_id=people.owner.id, token=token, case_id=None)
-    assert await anext(stream) == "retry: 1000\n\n"
+    assert await anext(stream) == f"retry: {live.RETRY_MS}\n\n"
     # First look: the page re-fetches once, whatever changed before the stream opened.
     first = await anext(stream)
     assert first.startswith("id: ")
@@ -125,7 +125,7 @@ async def test_event_stream_refreshes_on_connect_then_on_change_and_marks_the_re
         last_event_id=new_id,
         lifetime=0.3,
     )
-    assert [part async for part in again] == ["retry: 1000\n\n"]
+    assert [part async for part in again] == [f"retry: {live.RETRY_MS}\n\n"]
     stale = live.events(
         database,
         rep_id=people.owner.id,
@@ -159,7 +159,7 @@ async def _open(
     database: Database, rep_id: int, token: str, case_id: int | None = None
 ) -> AsyncIterator[str]:
     stream = live.events(database, rep_id=rep_id, token=token, case_id=case_id)
-    assert await anext(stream) == "retry: 1000\n\n"
+    assert await anext(stream) == f"retry: {live.RETRY_MS}\n\n"
     assert "event: worklist" in await _next(stream)  # the first look of a fresh page
     await _listening(database)
     return stream

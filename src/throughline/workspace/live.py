@@ -47,8 +47,10 @@ SEEN_EVERY = timedelta(seconds=20)
 CLOCK_SECONDS = 5.0
 # A remembered fingerprint is trusted this long at most (a sign-in expiring is the clock too).
 CACHE_AT_MOST = timedelta(minutes=5)
-# A stream ends after this long and the browser reconnects (see events()).
+# A stream ends after this long and the browser reconnects (see events()) after
+# RETRY_MS: a write in that gap reaches the page with the reconnect (its Last-Event-ID).
 STREAM_SECONDS = 25.0
+RETRY_MS = 500
 
 
 def _topics(rep_id: int, case_id: int | None) -> frozenset[str]:
@@ -234,7 +236,7 @@ async def events(
     """
     hub = database.hub
     # Tell EventSource to reconnect soon if the connection drops (it keeps the page live).
-    yield "retry: 1000\n\n"
+    yield f"retry: {RETRY_MS}\n\n"
     with hub.subscribe(_topics(rep_id, case_id)) as wake:
         chores = _chores(database)
         hub.every("seen", SEEN_EVERY.total_seconds(), chores.see_all)
