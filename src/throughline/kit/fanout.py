@@ -86,8 +86,6 @@ class Hub:
         self._jobs: dict[str, _Job] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self.listening = asyncio.Event()
-        # Bumped by every wake-up: a cached answer computed across one is not stored.
-        self.epoch = 0
         # Answers shared by the streams of one topic set: (topics, ...) -> answer.
         self.cache: dict[tuple[Any, ...], Any] = {}
         # What the users of the hub keep per process (e.g. their chores' state).
@@ -119,7 +117,6 @@ class Hub:
         if self._loop is not None and not self._in_loop():
             self._loop.call_soon_threadsafe(self.publish, keys)
             return
-        self.epoch += 1
         if keys is None:
             self.cache.clear()
             woken = {s for subs in self._subscribers.values() for s in subs}

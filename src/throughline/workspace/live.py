@@ -13,8 +13,10 @@ due) and "the rep is online" are one query per process, not per page.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import time
+import weakref
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -125,16 +127,30 @@ async def _looked_up(
     """
     hub = database.hub
     key = (_topics(rep_id, case_id), rep_id, hash_secret(token), case_id)
-    now = utcnow()
-    cached = hub.cache.get(key)
-    if cached is not None and cached[1] > now:
-        return tuple(cached[0])
-    epoch = hub.epoch
-    async with database.unit_of_work(write=False) as session:
-        current = await fingerprint(session, rep_id=rep_id, token=token, case_id=case_id, now=now)
-    if current is not None and hub.epoch == epoch:
-        hub.cache[key] = (current, now + CACHE_AT_MOST)
-    return current
+    locks: weakref.WeakValueDictionary[Any, asyncio.Lock] = hub.state.setdefault(
+        "locks", weakref.WeakValueDictionary()
+    )
+    lock = locks.get(key)
+    if lock is None:
+        lock = locks[key] = asyncio.Lock()
+    # The tabs woken together look one after the other: the first asks, the rest reuse it.
+    async with lock:
+        now = utcnow()
+        cached = hub.cache.get(key)
+        if isinstance(cached, tuple) and cached[1] > now:
+            return tuple(cached[0])
+        # A write concerning this page while the query runs removes the mark: not stored.
+        mark = hub.cache[key] = object()
+        async with database.unit_of_work(write=False) as session:
+            current = await fingerprint(
+                session, rep_id=rep_id, token=token, case_id=case_id, now=now
+            )
+        if hub.cache.get(key) is mark:
+            if current is None:
+                del hub.cache[key]
+            else:
+                hub.cache[key] = (current, now + CACHE_AT_MOST)
+        return current
 
 
 def worklist_part(print_: tuple[Any, ...]) -> tuple[Any, ...]:
