@@ -73,7 +73,8 @@ class Sizes:
     # Scenario 8: open work-list streams (one phase per count), arrivals at a steady rate.
     live_streams: tuple[int, ...] = (100, 1_000)
     live_arrivals: int = 100
-    live_idle_seconds: float = 10.0
+    # Longer than a stream lives (25 s +- 20 %): the idle figure includes the reconnects.
+    live_idle_seconds: float = 32.0
 
 
 FULL = Sizes(

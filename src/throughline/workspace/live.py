@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import random
 import time
 import weakref
 from collections.abc import AsyncIterator
@@ -259,7 +260,8 @@ async def events(
         hub.every("clock", CLOCK_SECONDS, chores.clock)
         await chores.see(rep_id)
         last: tuple[Any, ...] | None = None
-        ends = time.monotonic() + lifetime
+        # Spread: pages opened together (a deploy, a morning) do not all reconnect together.
+        ends = time.monotonic() + lifetime * random.uniform(0.8, 1.2)
         while True:
             current = await _looked_up(database, rep_id=rep_id, token=token, case_id=case_id)
             if current is None:
