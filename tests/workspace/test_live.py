@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
 import pytest
+from fastapi import HTTPException, Request
 from sqlalchemy import select, text
 
 from tests.builders import Personas, create_case
@@ -283,3 +285,37 @@ async def test_the_listener_comes_back_after_its_connection_is_killed(
 async def _reconnected(hub: Any) -> None:
     while not (hub.reconnects >= 1 and hub.listening.is_set()):
         await asyncio.sleep(0.02)
+
+
+def _stream_request(database: Database, token: str) -> Request:
+    app = SimpleNamespace(state=SimpleNamespace(database=database))
+    cookie = f"{auth.COOKIE}={token}".encode()
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/app/events",
+        "query_string": b"",
+        "headers": [(b"cookie", cookie)],
+        "app": app,
+    }
+    return Request(scope)
+
+
+async def test_a_reconnecting_stream_is_known_without_a_query_until_its_rep_signs_out(
+    database: Database, people: Personas
+) -> None:
+    token = await _token(database, people.owner.id)
+    page = await _open(database, people.owner.id, token)  # the process listens from now on
+    assert await live.stream_rep(_stream_request(database, token)) == people.owner.id
+    asked = database.statements
+    assert await live.stream_rep(_stream_request(database, token)) == people.owner.id
+    assert database.statements == asked  # the reconnect cost the database nothing
+
+    async with database.unit_of_work() as session:
+        await auth.sign_out(session, token)
+    with pytest.raises(HTTPException) as refused:
+        await live.stream_rep(_stream_request(database, token))
+    assert refused.value.status_code == 303
+    assert "/app/sign-in" in refused.value.headers["Location"]
+    assert await _next(page) == live.event("signed-out")
+    await page.aclose()  # type: ignore[attr-defined]

@@ -22,6 +22,7 @@ from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
 
+from fastapi import Request
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -39,6 +40,7 @@ from throughline.models import (
     TimelineEntry,
     utcnow,
 )
+from throughline.workspace import auth
 
 # A comment line this often keeps proxies from closing an idle stream.
 KEEPALIVE_SECONDS = 15.0
@@ -152,6 +154,50 @@ async def _looked_up(
             else:
                 hub.cache[key] = (current, now + CACHE_AT_MOST)
         return current
+
+
+async def stream_rep(request: Request) -> int:
+    """Who opened the stream: the sign-in checked once, then remembered while it stands.
+
+    A browser reconnects every ~25 s; asking the database each time would cost one query
+    per open tab. The answer is forgotten when the rep's sessions or row change (sign-out
+    names the rep, see auth.sign_out), when it expires, and at the latest after
+    ``CACHE_AT_MOST``; otherwise this is :func:`auth.signed_in_rep`.
+    """
+    token = request.cookies.get(auth.COOKIE)
+    database: Database = request.app.state.database
+    hub = database.hub
+    now = utcnow()
+    # Remembered only while this process hears every sign-out (on PostgreSQL: listening).
+    trusted = hub.dsn is None or hub.listening.is_set()
+    if token and len(token) <= 200:
+        hashed = hash_secret(token)
+        known: dict[str, tuple[Any, ...]] = hub.state.setdefault("signed-in", {})
+        remembered = hub.cache.get(known.get(hashed, ()))
+        if trusted and remembered is not None and remembered[1] > now:
+            return int(remembered[0])
+        known.pop(hashed, None)
+        async with database.unit_of_work(write=False) as session:
+            found = (
+                await session.execute(
+                    select(RepSession.rep_id, RepSession.expires_at)
+                    .join(Rep, Rep.id == RepSession.rep_id)
+                    .where(
+                        RepSession.token_hash == hashed,
+                        RepSession.expires_at > now,
+                        Rep.is_active.is_(True),
+                    )
+                )
+            ).first()
+        if found is not None:
+            rep_id, expires_at = found
+            if not trusted:
+                return int(rep_id)
+            until = min(expires_at, now + CACHE_AT_MOST)
+            key = known[hashed] = (frozenset([rep_key(rep_id)]), "signed-in", hashed)
+            hub.cache[key] = (rep_id, until)
+            return int(rep_id)
+    return (await auth.signed_in_rep(request)).id  # not signed in: what every page does
 
 
 def worklist_part(print_: tuple[Any, ...]) -> tuple[Any, ...]:
