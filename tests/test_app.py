@@ -132,7 +132,16 @@ async def test_an_oversized_text_is_refused(client: httpx.AsyncClient, people: P
 async def test_healthz(client: httpx.AsyncClient, backend: str) -> None:
     response = await client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": backend, "worker": None}
+    health = response.json()
+    assert health == {
+        "status": "ok",
+        "database": backend,
+        "worker": None,
+        "statements": health["statements"],
+    }
+    # What this process has sent the database, counting the health check's own statements.
+    assert health["statements"] >= 2
+    assert (await client.get("/healthz")).json()["statements"] > health["statements"]
 
 
 async def test_healthz_shows_when_the_worker_was_last_seen(

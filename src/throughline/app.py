@@ -201,6 +201,7 @@ def create_app(
                 "status": "ok",
                 "database": "sqlite" if database.is_sqlite else "postgresql",
                 "worker": worker,
+                "statements": database.statements,
             }
         )
 

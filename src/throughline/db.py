@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,8 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from throughline.config import Settings
+from throughline.kit.fanout import Hub
+from throughline.workspace import changes
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -77,6 +79,17 @@ class Database:
     writer: AsyncEngine
     reader: AsyncEngine
     is_sqlite: bool
+    # Wakes the live pages of this process (work lists, case pages); see kit/fanout.py.
+    hub: Hub = field(default_factory=lambda: Hub(None))
+    # Statements this process sent (its /healthz says; the live-updates benchmark reads it).
+    statements: int = 0
+
+    def __post_init__(self) -> None:
+        def count(*_args: Any) -> None:
+            self.statements += 1
+
+        for engine in {self.writer, self.reader}:
+            event.listen(engine.sync_engine, "before_cursor_execute", count)
 
     @classmethod
     def connect(cls, url: str, *, pool_size: int = 10) -> Database:
@@ -88,7 +101,8 @@ class Database:
             reader = _make_sqlite_engine(url, immediate=False, pool_size=pool_size)
             return cls(writer=writer, reader=reader, is_sqlite=True)
         engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size)
-        return cls(writer=engine, reader=engine, is_sqlite=False)
+        listen_to = make_url(url).set(drivername="postgresql").render_as_string(False)
+        return cls(writer=engine, reader=engine, is_sqlite=False, hub=Hub(listen_to))
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
@@ -99,6 +113,7 @@ class Database:
             self.writer if write else self.reader,
             expire_on_commit=False,
             autoflush=True,
+            **changes.session_options(self.hub),
         )
 
     @asynccontextmanager
@@ -124,6 +139,7 @@ class Database:
                 raise
 
     async def dispose(self) -> None:
+        await self.hub.close()
         await self.writer.dispose()
         if self.reader is not self.writer:
             await self.reader.dispose()

@@ -94,7 +94,8 @@ def test_quick_benchmark_measures_every_scenario(tmp_path: Path) -> None:
         assert five["processed_per_second"] > 0
         assert five["outcomes"]["processed/threaded"] > 0
         assert s["6"]["status"] == "not built yet (knowledge)"
-        assert {"2", "3.worklist", "3.unowned", "3.case_page", "7"} <= set(result["targets"])
+        assert {"2", "3.worklist", "3.unowned", "3.case_page", "7", "8"} <= set(result["targets"])
+        _live(s["8"], sizes["live_streams"])
         if database == "postgresql":
             four = s["4"]
             assert four["arrivals"] == sizes["arrivals"]
@@ -105,6 +106,21 @@ def test_quick_benchmark_measures_every_scenario(tmp_path: Path) -> None:
             assert four["checks"]["load_counters_wrong"] == 0
         else:
             assert "PostgreSQL only" in s["4"]["status"]
+
+
+def _live(eight: dict[str, Any], stream_counts: list[int]) -> None:
+    """Every open work list heard every arrival of its rep; idle pages cost no queries each."""
+    assert eight["errors"] == []
+    assert [phase["streams"] for phase in eight["phases"]] == stream_counts
+    for phase in eight["phases"]:
+        assert phase["connected"] == phase["streams"]
+        assert phase["events_expected"] > 0
+        assert phase["events_missed"] == 0
+        assert phase["latency_ms_p99"] > 0
+    # Polling one fingerprint per page every 1.5 s would cost streams / 1.5 per second; the
+    # worker's own rounds and the per-process chores are what is left.
+    most = eight["phases"][-1]
+    assert most["queries_per_second_idle"] < most["streams"] / 3, most
 
 
 def test_percentiles_and_plan_reading() -> None:

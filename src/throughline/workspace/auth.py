@@ -28,6 +28,7 @@ from throughline.kit.audit import audit
 from throughline.kit.errors import DomainError, Forbidden, InvalidInput
 from throughline.kit.security import hash_secret
 from throughline.models import Rep, RepSession, SignInFailure, utcnow
+from throughline.workspace import changes
 
 COOKIE = "tl_session"
 ROLES = ("rep", "specialist", "lead", "admin")
@@ -180,7 +181,13 @@ async def sign_in(
 
 
 async def sign_out(session: AsyncSession, token: str) -> None:
-    await session.execute(delete(RepSession).where(RepSession.token_hash == hash_secret(token)))
+    ended = await session.scalars(
+        delete(RepSession)
+        .where(RepSession.token_hash == hash_secret(token))
+        .returning(RepSession.rep_id)
+    )
+    # Its open pages learn at once that they are signed out (workspace/live.py).
+    changes.touch(session, reps=ended.all())
 
 
 async def rep_for_token(session: AsyncSession, token: str, *, now: datetime) -> Rep | None:

@@ -6,9 +6,9 @@ Pages call the same services as the JSON API, so every rule is kept in one place
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, StreamingResponse
 from starlette.responses import HTMLResponse, Response
 
@@ -133,7 +133,11 @@ async def set_shift(request: Request, session: WriteSession, me: PageRep) -> Res
 
 
 @router.get("/events")
-async def events(request: Request, me: PageRep, case: str | None = None) -> Response:
+async def events(
+    request: Request,
+    rep_id: Annotated[int, Depends(live.stream_rep)],
+    case: str | None = None,
+) -> Response:
     """Server-sent events for the open page: ``worklist`` and, with ?case=TL-n, ``timeline``."""
     database: Database = request.app.state.database
     case_id = cases.parse_number(case) if case else None
@@ -141,7 +145,7 @@ async def events(request: Request, me: PageRep, case: str | None = None) -> Resp
     return StreamingResponse(
         live.events(
             database,
-            rep_id=me.id,
+            rep_id=rep_id,
             token=token,
             case_id=case_id,
             last_event_id=request.headers.get("last-event-id"),
