@@ -10,10 +10,16 @@ from fastapi import APIRouter, Query
 from throughline.kit.deps import CurrentRep, ReadSession
 from throughline.models import utcnow
 from throughline.reports import service
+from throughline.reports.repository import Scope
 from throughline.reports.rules import report_window
-from throughline.reports.schemas import ReportSummary
+from throughline.reports.schemas import ReportFigures, ReportSummary, WeeklyFigures
 
 router = APIRouter(tags=["reports"])
+
+Since = Annotated[datetime | None, Query(description="ISO 8601; default 30 days before until")]
+Until = Annotated[datetime | None, Query(description="ISO 8601, exclusive; default now")]
+TeamFilter = Annotated[int | None, Query(description="only cases owned by this team's members")]
+RepFilter = Annotated[int | None, Query(description="only this rep's cases")]
 
 
 @router.get("/api/v1/reports/summary", response_model=ReportSummary)
@@ -33,3 +39,50 @@ async def summary(
     """
     now = utcnow()
     return await service.summary(session, report_window(since, until, now=now), now=now)
+
+
+@router.get("/api/v1/reports/figures", response_model=ReportFigures)
+async def figures(
+    session: ReadSession,
+    actor: CurrentRep,
+    since: Since = None,
+    until: Until = None,
+    team: TeamFilter = None,
+    rep: RepFilter = None,
+) -> ReportFigures:
+    """The desk's figures, per team and per rep, for a window.
+
+    Leads see every team and rep; a rep sees the desk and their own figures;
+    a specialist also sees the teams they belong to. Asking for another
+    team's or rep's figures without that right is a 403.
+    """
+    now = utcnow()
+    viewer = await service.viewer_of(session, actor)
+    return await service.figures(
+        session,
+        report_window(since, until, now=now),
+        viewer=viewer,
+        scope=Scope(team_id=team, rep_id=rep),
+        now=now,
+    )
+
+
+@router.get("/api/v1/reports/weekly", response_model=WeeklyFigures)
+async def weekly(
+    session: ReadSession,
+    actor: CurrentRep,
+    since: Since = None,
+    until: Until = None,
+    team: TeamFilter = None,
+    rep: RepFilter = None,
+) -> WeeklyFigures:
+    """The same figures week by week from since (for the charts), with the same rights."""
+    now = utcnow()
+    viewer = await service.viewer_of(session, actor)
+    return await service.weekly(
+        session,
+        report_window(since, until, now=now),
+        viewer=viewer,
+        scope=Scope(team_id=team, rep_id=rep),
+        now=now,
+    )
