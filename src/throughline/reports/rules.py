@@ -93,27 +93,6 @@ def mean(total: float, count: int) -> float | None:
     return None if count == 0 else round(total / count, MEAN_DIGITS)
 
 
-def median_hours(pairs: Iterable[tuple[datetime, datetime]]) -> float | None:
-    return rounded(median([hours_between(a, b) for a, b in pairs]), HOURS_DIGITS)
-
-
-@dataclass(frozen=True)
-class RoundTrips:
-    median: float | None
-    p90: float | None
-    answered: int
-
-
-def round_trips(pairs: Sequence[tuple[datetime, datetime]]) -> RoundTrips:
-    """How long specialists took to report back: asked → answered, in hours."""
-    hours = [hours_between(asked, answered) for asked, answered in pairs]
-    return RoundTrips(
-        median=rounded(median(hours), HOURS_DIGITS),
-        p90=rounded(percentile(hours, 0.9), HOURS_DIGITS),
-        answered=len(hours),
-    )
-
-
 @dataclass(frozen=True)
 class RepFigures:
     """What one rep solved in the window: recognition, not a stopwatch."""

@@ -7,7 +7,6 @@ taken a moment apart can differ by a case that changed in between.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,10 +22,8 @@ from throughline.reports.rules import (
     may_see_rep,
     may_see_team,
     mean,
-    median_hours,
     rank_reps,
     refused_scope,
-    round_trips,
     rounded,
     share,
     week_count,
@@ -56,66 +53,46 @@ from throughline.reps import repository as reps_repository
 
 
 async def summary(session: AsyncSession, window: Window, *, now: datetime) -> ReportSummary:
-    owners = await repository.resolutions_by_owner(session, window)
-    confirmed_times = await repository.confirmed_resolution_times(session, window)
-    opened = await repository.opened_cases(session, window)
-    steps = await repository.step_counts(session, window)
-    answered = await repository.answered_escalations(session, window)
-    overdue = await repository.overdue_escalations(session, window, now=now)
-
-    resolved = sum(o.resolved for o in owners)
-    reopened = sum(o.reopened for o in owners)
-    trips = round_trips([(t.asked_at, t.answered_at) for t in answered])
-
-    times_by_rep: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
-    for time in confirmed_times:
-        if time.owner_id is not None:
-            times_by_rep[time.owner_id].append((time.created_at, time.resolved_at))
-    answers_by_rep: dict[int, int] = defaultdict(int)
-    for trip in answered:
-        if trip.answered_by_id is not None:
-            answers_by_rep[trip.answered_by_id] += 1
-    by_owner = {o.owner_id: o for o in owners if o.owner_id is not None}
+    """The desk's figures and every rep's, in the summary's older shape."""
+    everyone = repository.Scope()
+    desk = (await _figures_by(session, window, "desk", everyone, now))[repository.DESK_KEY]
+    by_rep = await _figures_by(session, window, "rep", everyone, now)
     ranked = rank_reps(
         RepTotals(
             rep_id=rep_id,
-            confirmed_resolutions=by_owner[rep_id].confirmed if rep_id in by_owner else 0,
-            reopened=by_owner[rep_id].reopened if rep_id in by_owner else 0,
-            median_time_to_confirmed_resolution_hours=median_hours(times_by_rep[rep_id]),
-            escalations_answered=answers_by_rep[rep_id],
+            confirmed_resolutions=found.confirmed_resolutions,
+            reopened=found.reopened,
+            median_time_to_confirmed_resolution_hours=(
+                found.time_to_confirmed_resolution_hours.median
+            ),
+            escalations_answered=found.escalations.round_trip_hours.count,
         )
-        for rep_id in by_owner.keys() | answers_by_rep.keys()
+        for rep_id, found in by_rep.items()
     )
     reps = await cases.rep_names(session, {figures.rep_id for figures in ranked})
-
+    trips = desk.escalations.round_trip_hours
     return ReportSummary(
         since=window.since,
         until=window.until,
-        confirmed_resolutions=sum(o.confirmed for o in owners),
-        auto_resolved=sum(o.auto for o in owners),
-        resolved=resolved,
-        reopened=reopened,
-        reopen_rate=share(reopened, resolved),
-        median_time_to_confirmed_resolution_hours=median_hours(
-            (t.created_at, t.resolved_at) for t in confirmed_times
-        ),
-        cases_opened=opened.cases,
-        contacts_per_case=mean(opened.contacts, opened.cases),
-        steps=steps.steps,
-        repeated_steps=steps.repeated,
-        repeated_step_share=share(steps.repeated, steps.steps),
+        confirmed_resolutions=desk.confirmed_resolutions,
+        auto_resolved=desk.auto_resolved,
+        resolved=desk.resolved,
+        reopened=desk.reopened,
+        reopen_rate=desk.reopen_rate,
+        median_time_to_confirmed_resolution_hours=desk.time_to_confirmed_resolution_hours.median,
+        cases_opened=desk.cases_opened,
+        contacts_per_case=desk.contacts_per_case,
+        steps=desk.steps,
+        repeated_steps=desk.repeated_steps,
+        repeated_step_share=desk.repeated_step_share,
         escalation_round_trip_hours=EscalationRoundTrip(
             median=trips.median,
             p90=trips.p90,
-            answered=trips.answered,
-            unanswered_overdue=overdue,
+            answered=trips.count,
+            unanswered_overdue=desk.escalations.overdue,
         ),
         satisfaction=Satisfaction(
-            average=mean(
-                sum(o.satisfaction_total for o in owners),
-                sum(o.satisfaction_responses for o in owners),
-            ),
-            responses=sum(o.satisfaction_responses for o in owners),
+            average=desk.satisfaction.mean, responses=desk.satisfaction.responses
         ),
         by_rep=[
             RepRecognition(
