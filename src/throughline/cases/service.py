@@ -380,7 +380,7 @@ async def confirm(
         case.resolution_kind = "confirmed"
         if satisfaction is not None:
             case.satisfaction = satisfaction
-        record(
+        confirmation = record(
             session,
             case,
             Kind.RESOLUTION_CONFIRMED,
@@ -390,6 +390,7 @@ async def confirm(
             satisfaction=satisfaction,
         )
         await set_status(session, case, Status.RESOLVED, actor=actor, now=now)
+        await tell_customer(session, case, Notice.RESOLVED, entry=confirmation, now=now)
         return
     case.resolution_proposed_at = None
     case.contact_count += 1

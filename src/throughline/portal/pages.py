@@ -32,6 +32,8 @@ from throughline.portal import auth, repository
 from throughline.portal import mail as _mail  # noqa: F401 - registers the sign-in mail job
 from throughline.portal.auth import TooManyRequests, client_address, limiter
 from throughline.portal.rules import ENVIRONMENT_FIELDS, PROFICIENCY_WORDS, SEVERITY_WORDS
+from throughline.reports import satisfaction
+from throughline.reports.rules import RATINGS, rating_of
 from throughline.web.templating import render
 
 router = APIRouter()
@@ -410,7 +412,14 @@ async def _status_context(
     case = await case_for_token(session, token)
     view = await status_view(session, case, settings=settings, now=now)
     last_id = await repository.last_public_entry_id(session, case.id)
-    return {"view": view, "token": token, "version": _version(case.status, last_id)}
+    return {
+        "view": view,
+        "token": token,
+        "version": _version(case.status, last_id),
+        "rating_action": satisfaction.offered(settings, case),
+        "current": rating_of(case.satisfaction),
+        "ratings": RATINGS,
+    }
 
 
 def _version(status: str, last_entry_id: int) -> str:

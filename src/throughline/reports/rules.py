@@ -198,3 +198,30 @@ def is_hard_solve(case: HardSolve) -> bool:
     """A problem that took real work: escalated at least once, three or more steps
     tried, and confirmed fixed by the customer."""
     return case.confirmed and case.escalations >= 1 and case.steps >= HARD_SOLVE_STEPS
+
+
+@dataclass(frozen=True)
+class Rating:
+    score: int
+    face: str
+    words: str
+
+
+RATINGS = (
+    Rating(1, "😞", "Very unhappy"),
+    Rating(2, "🙁", "Unhappy"),
+    Rating(3, "😐", "Okay"),
+    Rating(4, "🙂", "Happy"),
+    Rating(5, "😀", "Very happy"),
+)
+
+
+def rating_of(score: str | int | None) -> Rating | None:
+    """The rating a link or form asked for; None for anything but 1 to 5."""
+    return next((r for r in RATINGS if str(r.score) == str(score).strip()), None)
+
+
+def may_rate(status: str, resolution_kind: str | None) -> bool:
+    """Only a case its customer confirmed fixed is rated: a rating of an unsolved
+    problem, or of a case closed after silence, would measure something else."""
+    return status == "resolved" and resolution_kind == "confirmed"
