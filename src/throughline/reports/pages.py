@@ -1,19 +1,37 @@
-"""HTML routes of the reports: the customer's one-click rating."""
+"""HTML routes of the reports: the customer's one-click rating, and the charts in the workspace."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from urllib.parse import urlencode
+
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from throughline.config import Settings
+from throughline.kit.actors import Actor
 from throughline.kit.deps import AppSettings, ReadSession, WriteSession
-from throughline.kit.errors import Conflict
+from throughline.kit.errors import Conflict, Forbidden, InvalidInput, NotFound
 from throughline.kit.security import status_token
-from throughline.models import Case
+from throughline.models import Case, Rep, utcnow
 from throughline.portal.pages import Limited
-from throughline.reports import satisfaction
-from throughline.reports.rules import RATINGS, Rating, may_rate, rating_of
+from throughline.reports import satisfaction, service
+from throughline.reports.charts import Table, as_csv, report_tables, svg
+from throughline.reports.repository import Scope
+from throughline.reports.rules import (
+    RATINGS,
+    Rating,
+    Viewer,
+    Window,
+    may_rate,
+    rating_of,
+    report_window,
+)
 from throughline.web.templating import render
+from throughline.workspace.auth import PageRep
+from throughline.workspace.layout import page
 
 router = APIRouter()
 
@@ -84,3 +102,117 @@ async def rate(
     except Conflict as refused:
         return _rate_page(request, case, settings, error=refused.message, status_code=409)
     return RedirectResponse(f"/rate/{number}/{token}?rated={rating.score}", status_code=303)
+
+
+# --- The reports in the workspace: charts, tables, CSV -------------------------------------
+
+PAGE_WINDOW = timedelta(days=56)
+
+
+def _day(value: str | None, label: str) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.combine(date.fromisoformat(value.strip()), time(), tzinfo=UTC)
+    except ValueError:
+        raise InvalidInput(f"{label}: give a date like 2026-12-07") from None
+
+
+def _whole_number(value: str | None, label: str) -> int | None:
+    if not value:
+        return None
+    if not value.strip().isdecimal() or len(value) > 18:
+        raise InvalidInput(f"{label}: choose one from the list")
+    return int(value)
+
+
+@dataclass(frozen=True)
+class Asked:
+    window: Window
+    scope: Scope
+    since_day: str
+    until_day: str  # the last day shown, inclusive
+
+
+def _asked(request: Request) -> Asked:
+    """The filters of the page and its CSV links: a range of whole days, a team, a rep."""
+    now = utcnow()
+    query = request.query_params
+    first = _day(query.get("since"), "From")
+    last = _day(query.get("until"), "To")
+    until = last + timedelta(days=1) if last else now
+    window = report_window(first or until - PAGE_WINDOW, until, now=now)
+    scope = Scope(
+        team_id=_whole_number(query.get("team"), "Team"),
+        rep_id=_whole_number(query.get("rep"), "Rep"),
+    )
+    return Asked(
+        window=window,
+        scope=scope,
+        since_day=f"{window.since:%Y-%m-%d}",
+        until_day=f"{window.until - timedelta(microseconds=1):%Y-%m-%d}",
+    )
+
+
+async def _tables(session: AsyncSession, me: Rep, asked: Asked) -> tuple[Viewer, list[Table]]:
+    viewer = await service.viewer_of(session, Actor.of_rep(me))
+    now = utcnow()
+    weekly = await service.weekly(session, asked.window, viewer=viewer, scope=asked.scope, now=now)
+    total = await service.figures(session, asked.window, viewer=viewer, scope=asked.scope, now=now)
+    return viewer, report_tables(weekly, total.desk)
+
+
+@router.get("/app/reports", response_class=HTMLResponse)
+async def reports_page(request: Request, session: ReadSession, me: PageRep) -> Response:
+    """Charts of what the desk solved, each with its table and CSV; the same rights as the API."""
+    error, status_code = None, 200
+    try:
+        asked = _asked(request)
+        viewer, tables = await _tables(session, me, asked)
+    except (InvalidInput, Forbidden) as refused:
+        error, status_code = refused.message, refused.status_code
+        asked = Asked(report_window(None, None, now=utcnow()), Scope(), "", "")
+        viewer, tables = await _tables(session, me, asked)
+    teams, people = await service.filter_choices(session, viewer)
+    query = urlencode(
+        {
+            key: value
+            for key, value in (
+                ("since", asked.since_day),
+                ("until", asked.until_day),
+                ("team", asked.scope.team_id),
+                ("rep", asked.scope.rep_id),
+            )
+            if value
+        }
+    )
+    return page(
+        request,
+        "app/reports.html",
+        me,
+        {
+            "section": "reports",
+            "tables": [(table, svg(table)) for table in tables],
+            "asked": asked,
+            "query": query,
+            "teams": teams,
+            "people": people,
+            "error": error,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/app/reports/{name}.csv")
+async def report_csv(name: str, request: Request, session: ReadSession, me: PageRep) -> Response:
+    asked = _asked(request)
+    _viewer, tables = await _tables(session, me, asked)
+    table = next((t for t in tables if t.name == name), None)
+    if table is None:
+        raise NotFound(f"no report table {name!r}; the tables are on /app/reports")
+    filename = f"{table.name}-{asked.since_day}-to-{asked.until_day}.csv"
+    return Response(
+        as_csv(table),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

@@ -31,7 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from throughline.flows.rules import SOLVED
-from throughline.models import Case, Escalation, FlowRun, Step, Team, TeamMember
+from throughline.models import Case, Escalation, FlowRun, Rep, Step, Team, TeamMember
 from throughline.models.base import UTCDateTime
 from throughline.reports.rules import (
     HAPPY_RATING,
@@ -391,3 +391,11 @@ async def team_names(session: AsyncSession, team_ids: set[int]) -> dict[int, str
         return {}
     rows = await session.execute(select(Team.id, Team.name).where(Team.id.in_(team_ids)))
     return {row.id: row.name for row in rows}
+
+
+async def all_teams(session: AsyncSession) -> list[Team]:
+    return list(await session.scalars(select(Team).order_by(Team.name)))
+
+
+async def active_reps(session: AsyncSession) -> list[Rep]:
+    return list(await session.scalars(select(Rep).where(Rep.is_active).order_by(Rep.name)))

@@ -263,3 +263,15 @@ async def weekly(
             for index in range(week_count(window))
         ],
     )
+
+
+async def filter_choices(
+    session: AsyncSession, viewer: Viewer
+) -> tuple[list[TeamRef], list[RepRef]]:
+    """The teams and reps a viewer may narrow a report to: all for a lead, else their own."""
+    teams = await repository.all_teams(session)
+    people = await repository.active_reps(session)
+    return (
+        [TeamRef(id=t.id, name=t.name) for t in teams if may_see_team(viewer, t.id)],
+        [RepRef(id=r.id, name=r.name) for r in people if may_see_rep(viewer, r.id)],
+    )
