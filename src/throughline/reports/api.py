@@ -7,12 +7,20 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from throughline.kit.deps import CurrentRep, ReadSession
+from throughline.cases import repository as cases
+from throughline.kit.deps import CurrentRep, ReadSession, WriteSession
 from throughline.models import utcnow
-from throughline.reports import service
+from throughline.reports import recognition, service
 from throughline.reports.repository import Scope
 from throughline.reports.rules import report_window
-from throughline.reports.schemas import ReportFigures, ReportSummary, WeeklyFigures
+from throughline.reports.schemas import (
+    KudosIn,
+    KudosOut,
+    Recognition,
+    ReportFigures,
+    ReportSummary,
+    WeeklyFigures,
+)
 
 router = APIRouter(tags=["reports"])
 
@@ -85,4 +93,24 @@ async def weekly(
         viewer=viewer,
         scope=Scope(team_id=team, rep_id=rep),
         now=now,
+    )
+
+
+@router.post("/api/v1/cases/{number}/kudos", status_code=201, response_model=KudosOut)
+async def give_kudos(
+    number: str, body: KudosIn, session: WriteSession, actor: CurrentRep
+) -> KudosOut:
+    """Thank the owner of a case: any other rep, once per case (403 to oneself, 409 twice)."""
+    case = await cases.get_case(session, number)
+    return await recognition.give_kudos(session, case, actor=actor, note=body.note, now=utcnow())
+
+
+@router.get("/api/v1/reps/{rep_id}/recognition", response_model=Recognition)
+async def rep_recognition(
+    rep_id: int, session: ReadSession, actor: CurrentRep, since: Since = None, until: Until = None
+) -> Recognition:
+    """A rep's confirmed resolutions, hard solves and kudos received (leads: anyone's)."""
+    now = utcnow()
+    return await recognition.recognition(
+        session, rep_id, report_window(since, until, now=now), actor=actor, now=now
     )

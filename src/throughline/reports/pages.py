@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from throughline.cases import repository as cases
 from throughline.config import Settings
 from throughline.kit.actors import Actor
 from throughline.kit.deps import AppSettings, ReadSession, WriteSession
@@ -17,7 +18,7 @@ from throughline.kit.errors import Conflict, Forbidden, InvalidInput, NotFound
 from throughline.kit.security import status_token
 from throughline.models import Case, Rep, utcnow
 from throughline.portal.pages import Limited
-from throughline.reports import satisfaction, service
+from throughline.reports import recognition, satisfaction, service
 from throughline.reports.charts import Table, as_csv, report_tables, svg
 from throughline.reports.repository import Scope
 from throughline.reports.rules import (
@@ -216,3 +217,40 @@ async def report_csv(name: str, request: Request, session: ReadSession, me: Page
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+# --- Recognition: the rep page and kudos from the case page --------------------------------
+
+REP_PAGE_WINDOW = timedelta(days=90)
+
+
+@router.get("/app/reps/{rep_id}", response_class=HTMLResponse)
+async def rep_page(rep_id: int, request: Request, session: ReadSession, me: PageRep) -> Response:
+    """A rep's confirmed fixes, hard solves and kudos over the last 90 days."""
+    now = utcnow()
+    found = await recognition.recognition(
+        session,
+        rep_id,
+        report_window(now - REP_PAGE_WINDOW, now, now=now),
+        actor=Actor.of_rep(me),
+        now=now,
+    )
+    return page(request, "app/rep.html", me, {"section": "reports", "page_of": found})
+
+
+@router.post("/app/cases/{number}/kudos")
+async def kudos(number: str, request: Request, session: WriteSession, me: PageRep) -> Response:
+    case = await cases.get_case(session, number)
+    form = await request.form(max_files=0, max_fields=5)
+    note = form.get("note")
+    try:
+        await recognition.give_kudos(
+            session,
+            case,
+            actor=Actor.of_rep(me),
+            note=note if isinstance(note, str) else None,
+            now=utcnow(),
+        )
+    except Conflict:
+        return RedirectResponse(f"/app/cases/{case.number}?kudos=twice#kudos", status_code=303)
+    return RedirectResponse(f"/app/cases/{case.number}?kudos=sent#kudos", status_code=303)

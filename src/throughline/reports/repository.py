@@ -31,7 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from throughline.flows.rules import SOLVED
-from throughline.models import Case, Escalation, FlowRun, Rep, Step, Team, TeamMember
+from throughline.models import Case, Escalation, FlowRun, Kudos, Rep, Step, Team, TeamMember
 from throughline.models.base import UTCDateTime
 from throughline.reports.rules import (
     HAPPY_RATING,
@@ -399,3 +399,86 @@ async def all_teams(session: AsyncSession) -> list[Team]:
 
 async def active_reps(session: AsyncSession) -> list[Rep]:
     return list(await session.scalars(select(Rep).where(Rep.is_active).order_by(Rep.name)))
+
+
+async def kudos_given(session: AsyncSession, case_id: int, giver_id: int) -> bool:
+    found = await session.scalar(
+        select(Kudos.id).where(Kudos.case_id == case_id, Kudos.giver_id == giver_id)
+    )
+    return found is not None
+
+
+@dataclass(frozen=True)
+class KudosRow:
+    case_id: int
+    subject: str
+    giver_id: int
+    note: str | None
+    created_at: datetime
+
+
+async def kudos_received(
+    session: AsyncSession, rep_id: int, window: Window, *, limit: int = 100
+) -> list[KudosRow]:
+    """Newest first: a range on ``ix_kudos_receiver_id_created_at``."""
+    rows = await session.execute(
+        select(Kudos.case_id, Case.subject, Kudos.giver_id, Kudos.note, Kudos.created_at)
+        .join(Case, Case.id == Kudos.case_id)
+        .where(
+            Kudos.receiver_id == rep_id,
+            Kudos.created_at >= window.since,
+            Kudos.created_at < window.until,
+        )
+        .order_by(Kudos.created_at.desc(), Kudos.id.desc())
+        .limit(limit)
+    )
+    return [KudosRow(r.case_id, r.subject, r.giver_id, r.note, r.created_at) for r in rows]
+
+
+@dataclass(frozen=True)
+class SolvedCase:
+    case_id: int
+    subject: str
+    resolved_at: datetime
+    escalations: int
+    steps: int
+
+
+async def escalated_confirmed_cases(
+    session: AsyncSession, rep_id: int, window: Window, *, limit: int = 200
+) -> list[SolvedCase]:
+    """The rep's cases confirmed fixed in the window that went to a specialist at least once,
+    with their counts of escalations and steps (``rules.is_hard_solve`` decides the rest).
+
+    A range on ``ix_cases_resolved_at`` filtered by owner; the counts are correlated
+    subqueries on ``ix_steps_case_id_normalized`` and the escalations' case index."""
+    escalations = (
+        select(func.count())
+        .select_from(Escalation)
+        .where(Escalation.case_id == Case.id)
+        .scalar_subquery()
+    )
+    steps = select(func.count()).select_from(Step).where(Step.case_id == Case.id).scalar_subquery()
+    rows = await session.execute(
+        select(
+            Case.id,
+            Case.subject,
+            Case.resolved_at,
+            escalations.label("escalations"),
+            steps.label("steps"),
+        )
+        .where(
+            Case.owner_id == rep_id,
+            Case.resolution_kind == CONFIRMED,
+            Case.resolved_at >= window.since,
+            Case.resolved_at < window.until,
+            escalations > 0,
+        )
+        .order_by(Case.resolved_at.desc())
+        .limit(limit)
+    )
+    return [
+        SolvedCase(r.id, r.subject, r.resolved_at, int(r.escalations), int(r.steps))
+        for r in rows
+        if r.resolved_at is not None
+    ]

@@ -225,3 +225,25 @@ def may_rate(status: str, resolution_kind: str | None) -> bool:
     """Only a case its customer confirmed fixed is rated: a rating of an unsolved
     problem, or of a case closed after silence, would measure something else."""
     return status == "resolved" and resolution_kind == "confirmed"
+
+
+KUDOS_NOTE_CHARS = 500
+
+
+KUDOS_REFUSALS = {
+    "unowned": "case: nobody owns this case yet, so there is nobody to thank",
+    "self": "case: kudos are for a colleague; you own this case",
+    "twice": "case: you already gave kudos for this case",
+}
+
+
+def kudos_refusal(*, giver_id: int, owner_id: int | None, already_given: bool) -> str | None:
+    """Why this kudos cannot be given (a key of ``KUDOS_REFUSALS``), or None: it goes to
+    the case's owner, never to oneself, and once per rep per case (thanks, not votes)."""
+    if owner_id is None:
+        return "unowned"
+    if owner_id == giver_id:
+        return "self"
+    if already_given:
+        return "twice"
+    return None

@@ -137,3 +137,37 @@ class WeeklyFigures(BaseModel):
     team_id: int | None
     rep_id: int | None
     weeks: list[WeekFigures] = Field(description="every week from since, empty ones included")
+
+
+class KudosIn(BaseModel):
+    note: str | None = Field(default=None, max_length=500, description="optional thanks")
+
+
+class KudosOut(BaseModel):
+    case: str
+    subject: str
+    giver: RepRef
+    receiver: RepRef
+    note: str | None
+    at: datetime
+
+
+class HardSolve(BaseModel):
+    case: str
+    subject: str
+    resolved_at: datetime
+    escalations: int
+    steps: int
+
+
+class Recognition(BaseModel):
+    """What one rep solved and the thanks they got: recognition, not a ranking."""
+
+    rep: RepRef
+    since: datetime
+    until: datetime
+    confirmed_resolutions: int
+    hard_solves: list[HardSolve] = Field(
+        description="escalated at least once, three or more steps, confirmed by the customer"
+    )
+    kudos: list[KudosOut]
