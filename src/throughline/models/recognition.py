@@ -15,6 +15,7 @@ class Kudos(IdMixin, CreatedMixin, Base):
     __table_args__ = (
         UniqueConstraint("case_id", "giver_id"),
         Index("ix_kudos_receiver_id_created_at", "receiver_id", "created_at"),
+        Index("ix_kudos_giver_id", "giver_id"),
     )
 
     case_id: Mapped[int] = mapped_column(BigId, ForeignKey("cases.id", ondelete="CASCADE"))

@@ -39,6 +39,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_kudos")),
         sa.UniqueConstraint("case_id", "giver_id", name=op.f("uq_kudos_case_id")),
     )
+    # Every reference to reps is indexed, so SQLite's foreign-key checks never scan kudos.
+    op.create_index("ix_kudos_giver_id", "kudos", ["giver_id"], unique=False)
     op.create_index(
         "ix_kudos_receiver_id_created_at", "kudos", ["receiver_id", "created_at"], unique=False
     )
@@ -46,4 +48,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_kudos_receiver_id_created_at", table_name="kudos")
+    op.drop_index("ix_kudos_giver_id", table_name="kudos")
     op.drop_table("kudos")
