@@ -8,15 +8,24 @@ import pytest
 
 from throughline.kit.errors import InvalidInput
 from throughline.reports.rules import (
+    MEDIAN_TENTHS,
+    P90_TENTHS,
+    HardSolve,
     RepFigures,
+    Viewer,
+    interpolated,
+    is_hard_solve,
+    may_see_team,
     mean,
     median,
-    median_hours,
     percentile,
+    rank_bounds,
     rank_reps,
+    refused_scope,
     report_window,
-    round_trips,
     share,
+    week_count,
+    week_start,
 )
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -51,22 +60,42 @@ def test_percentile_refuses_a_fraction_outside_zero_to_one() -> None:
         percentile([1.0], 90)
 
 
-def test_median_hours_measures_from_opened_to_resolved() -> None:
-    pairs = [
-        (NOW, NOW + timedelta(hours=2)),
-        (NOW, NOW + timedelta(hours=10)),
-        (NOW, NOW + timedelta(hours=4, minutes=30)),
-    ]
-    assert median_hours(pairs) == 4.5
-    assert median_hours([]) is None
-    assert median_hours([(NOW, NOW + timedelta(minutes=20))]) == 0.33
+@pytest.mark.parametrize("count", [1, 2, 3, 4, 7, 10, 11, 101])
+def test_two_ranks_give_the_same_percentiles_as_all_values(count: int) -> None:
+    values = [float(v * v % 17) for v in range(count)]
+    ordered = sorted(values)
+    for tenths in (MEDIAN_TENTHS, P90_TENTHS):
+        low, high = rank_bounds(count, tenths)
+        picked = {low: ordered[low], high: ordered[high]}
+        assert interpolated(picked, count, tenths) == pytest.approx(percentile(values, tenths / 10))
+    assert interpolated({}, 0, P90_TENTHS) is None
 
 
-def test_round_trips_give_median_p90_and_count() -> None:
-    trips = round_trips([(NOW, NOW + timedelta(hours=1)), (NOW, NOW + timedelta(hours=5))])
-    assert (trips.median, trips.p90, trips.answered) == (3.0, 4.6, 2)
-    empty = round_trips([])
-    assert (empty.median, empty.p90, empty.answered) == (None, None, 0)
+def test_a_lead_sees_everyone_a_rep_themselves_a_specialist_their_team() -> None:
+    lead = Viewer(rep_id=1, is_lead=True, team_ids=frozenset())
+    rep = Viewer(rep_id=2, is_lead=False, team_ids=frozenset())
+    specialist = Viewer(rep_id=3, is_lead=False, team_ids=frozenset({7}))
+    assert refused_scope(lead, team_id=7, rep_id=2) is None
+    assert refused_scope(rep, team_id=None, rep_id=None) is None
+    assert refused_scope(rep, team_id=None, rep_id=2) is None
+    assert (refused_scope(rep, team_id=None, rep_id=3) or "").startswith("rep:")
+    assert refused_scope(specialist, team_id=7, rep_id=None) is None
+    assert (refused_scope(specialist, team_id=8, rep_id=None) or "").startswith("team:")
+    assert may_see_team(specialist, 7)
+    assert not may_see_team(rep, 7)
+
+
+def test_weeks_count_from_the_window_start() -> None:
+    window = report_window(NOW - timedelta(days=15), NOW, now=NOW)
+    assert week_count(window) == 3  # 7 + 7 + the last day
+    assert week_start(window, 2) == NOW - timedelta(days=1)
+
+
+def test_a_hard_solve_was_escalated_took_three_steps_and_was_confirmed() -> None:
+    assert is_hard_solve(HardSolve(escalations=1, steps=3, confirmed=True))
+    assert not is_hard_solve(HardSolve(escalations=0, steps=5, confirmed=True))
+    assert not is_hard_solve(HardSolve(escalations=2, steps=2, confirmed=True))
+    assert not is_hard_solve(HardSolve(escalations=1, steps=3, confirmed=False))
 
 
 def test_a_share_of_nothing_is_unknown_not_zero() -> None:

@@ -2,189 +2,39 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
 from sqlalchemy import update
 
-from tests.builders import Person, Personas, create_case
-from throughline.cases import service as cases
+from tests.builders import Personas
+from tests.reports.support import (
+    URL,
+    build_desk_history,
+    case_id,
+    confirm,
+    customer_writes,
+    open_case,
+    propose,
+    set_case_times,
+    step,
+    summary,
+)
 from throughline.config import Settings
 from throughline.db import Database
-from throughline.models import Case, Escalation, Step, utcnow
+from throughline.models import Step, utcnow
 
-URL = "/api/v1/reports/summary"
 # Words that would mean the report times calls instead of counting solved problems.
 STOPWATCH_WORDS = ("handle", "duration", "call", "talk", "length", "aht", "wrap")
-
-
-def _id(number: str) -> int:
-    return int(number.removeprefix("TL-"))
-
-
-async def _open(client: httpx.AsyncClient, owner: Person, who: str) -> dict[str, Any]:
-    return await create_case(
-        client, owner, customer={"email": f"{who}@example.org", "name": who.title()}
-    )
-
-
-async def _step(client: httpx.AsyncClient, owner: Person, number: str, what: str) -> None:
-    response = await client.post(
-        f"/api/v1/cases/{number}/steps",
-        headers=owner.headers,
-        json={"description": what, "outcome": "did_not_work"},
-    )
-    assert response.status_code == 201, response.text
-
-
-async def _propose(client: httpx.AsyncClient, owner: Person, number: str) -> None:
-    response = await client.post(
-        f"/api/v1/cases/{number}/propose-resolution",
-        headers=owner.headers,
-        json={"summary": "Replaced the faulty cable."},
-    )
-    assert response.status_code == 200, response.text
-
-
-async def _confirm(
-    client: httpx.AsyncClient, token: str, *, fixed: bool, satisfaction: int | None = None
-) -> None:
-    response = await client.post(
-        f"/api/v1/status/{token}/confirm", json={"fixed": fixed, "satisfaction": satisfaction}
-    )
-    assert response.status_code == 200, response.text
-
-
-async def _customer_writes(client: httpx.AsyncClient, token: str) -> None:
-    response = await client.post(
-        f"/api/v1/status/{token}/messages", json={"body": "It broke again this morning."}
-    )
-    assert response.status_code == 201, response.text
-    assert response.json()["status"] == "open"
-
-
-async def _escalate(client: httpx.AsyncClient, owner: Person, number: str, team: str) -> int:
-    response = await client.post(
-        f"/api/v1/cases/{number}/escalations",
-        headers=owner.headers,
-        json={"team": team, "question": "Is there a line fault?"},
-    )
-    assert response.status_code == 201, response.text
-    escalation_id: int = response.json()["id"]
-    return escalation_id
-
-
-async def _answer(client: httpx.AsyncClient, specialist: Person, escalation_id: int) -> None:
-    response = await client.post(
-        f"/api/v1/escalations/{escalation_id}/answer",
-        headers=specialist.headers,
-        json={"body": "Maintenance upstream; fixed."},
-    )
-    assert response.status_code == 200, response.text
-
-
-async def _set_case_times(
-    database: Database, number: str, *, created: datetime, resolved: datetime | None = None
-) -> None:
-    values: dict[str, Any] = {"created_at": created}
-    if resolved is not None:
-        values["resolved_at"] = resolved
-    async with database.unit_of_work() as session:
-        await session.execute(update(Case).where(Case.id == _id(number)).values(**values))
-
-
-async def _set_escalation_times(
-    database: Database, escalation_id: int, *, asked: datetime, answered: datetime | None = None
-) -> None:
-    values: dict[str, Any] = {"created_at": asked}
-    if answered is not None:
-        values["answered_at"] = answered
-    else:
-        values["due_at"] = asked + timedelta(hours=1)
-    async with database.unit_of_work() as session:
-        await session.execute(
-            update(Escalation).where(Escalation.id == escalation_id).values(**values)
-        )
-
-
-async def _summary(client: httpx.AsyncClient, person: Person, **params: str) -> dict[str, Any]:
-    response = await client.get(URL, headers=person.headers, params=params)
-    assert response.status_code == 200, response.text
-    data: dict[str, Any] = response.json()
-    return data
-
-
-async def _build_desk_history(
-    client: httpx.AsyncClient, database: Database, settings: Settings, people: Personas
-) -> None:
-    """Five cases, every kind of outcome the report counts; times pinned for exact figures.
-
-    A: step, confirmed (5 stars), opened → confirmed in 2 h, contacted once.
-    B: rejected once, then confirmed (3 stars): 10 h, contacted twice.
-    C: confirmed, reopened by a message, confirmed again (2 stars): 4 h, twice.
-    D: a step repeated, two Tier 2 escalations answered (1 h, 5 h), one to
-       Billing unanswered and overdue; still open; contacted once.
-    E: proposed, the customer stayed silent: auto-resolved; contacted once.
-    """
-    owner, specialist = people.owner, people.specialist
-    now = utcnow()
-
-    a = await _open(client, owner, "ana")
-    await _step(client, owner, a["number"], "Check the cables")
-    await _propose(client, owner, a["number"])
-    await _confirm(client, a["status_token"], fixed=True, satisfaction=5)
-
-    b = await _open(client, owner, "bo")
-    await _propose(client, owner, b["number"])
-    await _confirm(client, b["status_token"], fixed=False)
-    await _propose(client, owner, b["number"])
-    await _confirm(client, b["status_token"], fixed=True, satisfaction=3)
-
-    c = await _open(client, owner, "cy")
-    await _propose(client, owner, c["number"])
-    await _confirm(client, c["status_token"], fixed=True, satisfaction=4)
-    await _customer_writes(client, c["status_token"])
-    await _propose(client, owner, c["number"])
-    await _confirm(client, c["status_token"], fixed=True, satisfaction=2)
-
-    d = await _open(client, owner, "dee")
-    await _step(client, owner, d["number"], "Restart the router")
-    await _step(client, owner, d["number"], "restart the ROUTER.")
-    quick = await _escalate(client, owner, d["number"], "Tier 2")
-    slow = await _escalate(client, owner, d["number"], "Tier 2")
-    billing = await _escalate(client, owner, d["number"], "Billing")
-    await _answer(client, specialist, quick)
-    await _answer(client, specialist, slow)
-
-    e = await _open(client, owner, "eve")
-    await _propose(client, owner, e["number"])
-    async with database.unit_of_work() as session:
-        await session.execute(
-            update(Case)
-            .where(Case.id == _id(e["number"]))
-            .values(resolution_proposed_at=now - settings.auto_resolve_after - timedelta(hours=1))
-        )
-    async with database.unit_of_work() as session:
-        assert await cases.auto_resolve_due(session, settings=settings, now=utcnow()) == 1
-
-    hours = timedelta(hours=1)
-    await _set_case_times(database, a["number"], created=now - 10 * hours, resolved=now - 8 * hours)
-    await _set_case_times(
-        database, b["number"], created=now - 30 * hours, resolved=now - 20 * hours
-    )
-    await _set_case_times(database, c["number"], created=now - 5 * hours, resolved=now - 1 * hours)
-    await _set_escalation_times(database, quick, asked=now - 7 * hours, answered=now - 6 * hours)
-    await _set_escalation_times(database, slow, asked=now - 7 * hours, answered=now - 2 * hours)
-    await _set_escalation_times(database, billing, asked=now - 7 * hours)
 
 
 async def test_summary_counts_solved_problems(
     client: httpx.AsyncClient, database: Database, settings: Settings, people: Personas
 ) -> None:
-    await _build_desk_history(client, database, settings, people)
+    await build_desk_history(client, database, settings, people)
 
-    report = await _summary(client, people.owner)
+    report = await summary(client, people.owner)
 
     assert report["confirmed_resolutions"] == 3
     assert report["auto_resolved"] == 1
@@ -225,8 +75,8 @@ async def test_summary_counts_solved_problems(
 async def test_summary_never_mentions_handle_time(
     client: httpx.AsyncClient, database: Database, settings: Settings, people: Personas
 ) -> None:
-    await _build_desk_history(client, database, settings, people)
-    report = await _summary(client, people.owner)
+    await build_desk_history(client, database, settings, people)
+    report = await summary(client, people.owner)
     assert report["by_rep"], "the check must see the per-rep keys too"
 
     def keys(value: Any) -> set[str]:
@@ -245,14 +95,14 @@ async def test_a_reopened_case_leaves_the_resolutions_until_resolved_again(
     client: httpx.AsyncClient, people: Personas
 ) -> None:
     owner = people.owner
-    case = await _open(client, owner, "ana")
-    await _propose(client, owner, case["number"])
-    await _confirm(client, case["status_token"], fixed=True, satisfaction=5)
-    assert (await _summary(client, owner))["confirmed_resolutions"] == 1
+    case = await open_case(client, owner, "ana")
+    await propose(client, owner, case["number"])
+    await confirm(client, case["status_token"], fixed=True, satisfaction=5)
+    assert (await summary(client, owner))["confirmed_resolutions"] == 1
 
-    await _customer_writes(client, case["status_token"])
+    await customer_writes(client, case["status_token"])
 
-    report = await _summary(client, owner)
+    report = await summary(client, owner)
     assert report["confirmed_resolutions"] == 0
     assert report["resolved"] == 0
     assert report["reopen_rate"] is None
@@ -262,7 +112,7 @@ async def test_a_reopened_case_leaves_the_resolutions_until_resolved_again(
 async def test_empty_desk_reports_unknowns_not_zeros(
     client: httpx.AsyncClient, people: Personas
 ) -> None:
-    report = await _summary(client, people.other)
+    report = await summary(client, people.other)
     assert report["confirmed_resolutions"] == 0
     assert report["auto_resolved"] == 0
     assert report["reopen_rate"] is None
@@ -283,23 +133,23 @@ async def test_window_decides_what_counts(
     client: httpx.AsyncClient, database: Database, people: Personas
 ) -> None:
     owner = people.owner
-    old = await _open(client, owner, "ana")
-    await _step(client, owner, old["number"], "Check the cables")
-    await _propose(client, owner, old["number"])
-    await _confirm(client, old["status_token"], fixed=True, satisfaction=4)
-    await _open(client, owner, "bo")
+    old = await open_case(client, owner, "ana")
+    await step(client, owner, old["number"], "Check the cables")
+    await propose(client, owner, old["number"])
+    await confirm(client, old["status_token"], fixed=True, satisfaction=4)
+    await open_case(client, owner, "bo")
 
     now = utcnow()
     long_ago = now - timedelta(days=40)
-    await _set_case_times(
+    await set_case_times(
         database, old["number"], created=long_ago, resolved=long_ago + timedelta(hours=6)
     )
     async with database.unit_of_work() as session:
         await session.execute(
-            update(Step).where(Step.case_id == _id(old["number"])).values(created_at=long_ago)
+            update(Step).where(Step.case_id == case_id(old["number"])).values(created_at=long_ago)
         )
 
-    default = await _summary(client, owner)
+    default = await summary(client, owner)
     assert (default["confirmed_resolutions"], default["cases_opened"], default["steps"]) == (
         0,
         1,
@@ -307,13 +157,13 @@ async def test_window_decides_what_counts(
     )
     assert default["by_rep"] == []
 
-    wide = await _summary(client, owner, since=(now - timedelta(days=45)).isoformat())
+    wide = await summary(client, owner, since=(now - timedelta(days=45)).isoformat())
     assert (wide["confirmed_resolutions"], wide["cases_opened"], wide["steps"]) == (1, 2, 1)
     assert wide["median_time_to_confirmed_resolution_hours"] == 6.0
     assert wide["satisfaction"] == {"average": 4.0, "responses": 1}
 
     # until is exclusive: a window ending at the moment of resolution leaves it out.
-    narrow = await _summary(
+    narrow = await summary(
         client,
         owner,
         since=(long_ago - timedelta(days=1)).isoformat(),

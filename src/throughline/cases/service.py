@@ -415,7 +415,7 @@ async def confirm(
         case.resolution_kind = "confirmed"
         if satisfaction is not None:
             case.satisfaction = satisfaction
-        record(
+        confirmation = record(
             session,
             case,
             Kind.RESOLUTION_CONFIRMED,
@@ -425,6 +425,7 @@ async def confirm(
             satisfaction=satisfaction,
         )
         await set_status(session, case, Status.RESOLVED, actor=actor, now=now)
+        await tell_customer(session, case, Notice.RESOLVED, entry=confirmation, now=now)
         return
     case.resolution_proposed_at = None
     case.contact_count += 1

@@ -30,6 +30,7 @@ class Notice(StrEnum):
     RECEIVED = "received"  # a new case: its number and who owns it
     RESOLUTION_PROPOSED = "resolution_proposed"  # "is it fixed?", with how to answer
     AUTO_RESOLVED = "auto_resolved"  # closed after silence; a reply reopens it
+    RESOLVED = "resolved"  # the customer confirmed the fix: thanks, and one-click rating links
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,8 @@ from throughline.channels.delivery import Delivery, Notice
 from throughline.config import Settings
 from throughline.kit.security import status_token
 from throughline.models import Case, Customer, Rep
+from throughline.reports.rules import RATINGS
+from throughline.reports.satisfaction import rating_url
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,15 @@ async def compose(session: AsyncSession, delivery: Delivery, settings: Settings)
             "email. If it is still broken, just say so and we will keep going. "
             f"If we do not hear from you within {settings.auto_resolve_days:g} days, "
             "we will close the case; a reply at any time reopens it.",
+        ]
+    elif delivery.notice is Notice.RESOLVED:
+        paragraphs = [
+            "Thank you for confirming that it is fixed: your case is resolved. "
+            "A reply at any time opens it again with the same person.",
+            "How did we do? One click is enough (you can change it later):",
+            "\n".join(
+                f"{r.face} {r.score} {r.words}: {rating_url(settings, case, r)}" for r in RATINGS
+            ),
         ]
     else:  # Notice.AUTO_RESOLVED
         paragraphs = [body]

@@ -27,5 +27,14 @@ def status_token(secret_key: str, nonce: str) -> str:
     The database keeps just its hash, so a copy of the database opens no case,
     yet the server can put the same link in every message it sends.
     """
-    digest = hmac.new(secret_key.encode(), f"case-status:{nonce}".encode(), hashlib.sha256)
+    return _signed(secret_key, f"case-status:{nonce}")
+
+
+def rating_token(secret_key: str, case_id: int, nonce: str) -> str:
+    """The token of a case's one-click rating links: it rates that case and opens nothing."""
+    return _signed(secret_key, f"case-rating:{case_id}:{nonce}")
+
+
+def _signed(secret_key: str, message: str) -> str:
+    digest = hmac.new(secret_key.encode(), message.encode(), hashlib.sha256)
     return base64.urlsafe_b64encode(digest.digest()).decode().rstrip("=")

@@ -24,6 +24,7 @@ from throughline.models.ops import AuditEntry, OutboxMessage, WorkerHeartbeat
 from throughline.models.people import Customer, Identity, Rep, Team, TeamMember
 from throughline.models.policy import DeskPolicy
 from throughline.models.portal import ChatPresence, CustomerSession, MagicLink
+from throughline.models.recognition import Kudos
 from throughline.models.remedy import Action, Remedy, RepRemedyLimit
 from throughline.models.schedule import DayOff, Schedule
 from throughline.models.web import RepSession, SignInFailure
@@ -49,6 +50,7 @@ __all__ = [
     "FollowUp",
     "Identity",
     "InboundMessage",
+    "Kudos",
     "MagicLink",
     "MessageLink",
     "OutboxMessage",

@@ -37,6 +37,8 @@ from throughline.portal.rules import (
     SEVERITY_WORDS,
     environment_problem,
 )
+from throughline.reports import satisfaction
+from throughline.reports.rules import RATINGS, rating_of
 from throughline.web.templating import render
 
 router = APIRouter()
@@ -418,7 +420,14 @@ async def _status_context(
     case = await case_for_token(session, token)
     view = await status_view(session, case, settings=settings, now=now)
     last_id = await repository.last_public_entry_id(session, case.id)
-    return {"view": view, "token": token, "version": _version(case.status, last_id)}
+    return {
+        "view": view,
+        "token": token,
+        "version": _version(case.status, last_id),
+        "rating_action": satisfaction.offered(settings, case),
+        "current": rating_of(case.satisfaction),
+        "ratings": RATINGS,
+    }
 
 
 def _version(status: str, last_entry_id: int) -> str:

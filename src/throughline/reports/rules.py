@@ -93,27 +93,6 @@ def mean(total: float, count: int) -> float | None:
     return None if count == 0 else round(total / count, MEAN_DIGITS)
 
 
-def median_hours(pairs: Iterable[tuple[datetime, datetime]]) -> float | None:
-    return rounded(median([hours_between(a, b) for a, b in pairs]), HOURS_DIGITS)
-
-
-@dataclass(frozen=True)
-class RoundTrips:
-    median: float | None
-    p90: float | None
-    answered: int
-
-
-def round_trips(pairs: Sequence[tuple[datetime, datetime]]) -> RoundTrips:
-    """How long specialists took to report back: asked → answered, in hours."""
-    hours = [hours_between(asked, answered) for asked, answered in pairs]
-    return RoundTrips(
-        median=rounded(median(hours), HOURS_DIGITS),
-        p90=rounded(percentile(hours, 0.9), HOURS_DIGITS),
-        answered=len(hours),
-    )
-
-
 @dataclass(frozen=True)
 class RepFigures:
     """What one rep solved in the window: recognition, not a stopwatch."""
@@ -135,3 +114,136 @@ def rank_reps(figures: Iterable[RepFigures]) -> list[RepFigures]:
     return sorted(
         shown, key=lambda f: (-f.confirmed_resolutions, -f.escalations_answered, f.rep_id)
     )
+
+
+MEDIAN_TENTHS = 5
+P90_TENTHS = 9
+HAPPY_RATING = 4  # ratings of 4 and 5 count as satisfied
+
+
+def rank_bounds(count: int, tenths: int) -> tuple[int, int]:
+    """The two 0-based ranks a percentile of ``count`` sorted values is interpolated from.
+
+    The repository picks exactly these rows in SQL (integer arithmetic, the
+    same on SQLite and PostgreSQL), so at most four rows per group leave the
+    database for a median and a 90th percentile.
+    """
+    scaled = (count - 1) * tenths
+    return scaled // 10, (scaled + 9) // 10
+
+
+def interpolated(by_rank: dict[int, float], count: int, tenths: int) -> float | None:
+    """The percentile ``tenths``/10 of ``count`` values, from the values at its two ranks.
+
+    Same result as ``percentile(values, tenths / 10)``; None for no values.
+    """
+    if count == 0:
+        return None
+    low, high = rank_bounds(count, tenths)
+    position = (count - 1) * tenths / 10
+    return by_rank[low] + (by_rank[high] - by_rank[low]) * (position - low)
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who reads a report: a lead, or a rep with the teams they belong to."""
+
+    rep_id: int
+    is_lead: bool
+    team_ids: frozenset[int]
+
+
+def may_see_rep(viewer: Viewer, rep_id: int) -> bool:
+    """Leads see every rep's figures; a rep sees their own, never a colleague's."""
+    return viewer.is_lead or viewer.rep_id == rep_id
+
+
+def may_see_team(viewer: Viewer, team_id: int) -> bool:
+    """Leads see every team; a specialist sees the teams they belong to."""
+    return viewer.is_lead or team_id in viewer.team_ids
+
+
+def refused_scope(viewer: Viewer, *, team_id: int | None, rep_id: int | None) -> str | None:
+    """Why a report narrowed to this team or rep is not for this viewer, or None.
+
+    Desk totals are for every rep: they name no colleague and no customer.
+    """
+    if team_id is not None and not may_see_team(viewer, team_id):
+        return "team: only leads and members of a team see its figures"
+    if rep_id is not None and not may_see_rep(viewer, rep_id):
+        return "rep: only leads see another rep's figures"
+    return None
+
+
+def week_start(window: Window, index: int) -> datetime:
+    """Weeks are counted from the window's start: week 0 is ``since`` to ``since`` + 7 days."""
+    return window.since + timedelta(days=7 * index)
+
+
+def week_count(window: Window) -> int:
+    return math.ceil((window.until - window.since) / timedelta(days=7))
+
+
+@dataclass(frozen=True)
+class HardSolve:
+    escalations: int
+    steps: int
+    confirmed: bool
+
+
+HARD_SOLVE_STEPS = 3
+
+
+def is_hard_solve(case: HardSolve) -> bool:
+    """A problem that took real work: escalated at least once, three or more steps
+    tried, and confirmed fixed by the customer."""
+    return case.confirmed and case.escalations >= 1 and case.steps >= HARD_SOLVE_STEPS
+
+
+@dataclass(frozen=True)
+class Rating:
+    score: int
+    face: str
+    words: str
+
+
+RATINGS = (
+    Rating(1, "😞", "Very unhappy"),
+    Rating(2, "🙁", "Unhappy"),
+    Rating(3, "😐", "Okay"),
+    Rating(4, "🙂", "Happy"),
+    Rating(5, "😀", "Very happy"),
+)
+
+
+def rating_of(score: str | int | None) -> Rating | None:
+    """The rating a link or form asked for; None for anything but 1 to 5."""
+    return next((r for r in RATINGS if str(r.score) == str(score).strip()), None)
+
+
+def may_rate(status: str, resolution_kind: str | None) -> bool:
+    """Only a case its customer confirmed fixed is rated: a rating of an unsolved
+    problem, or of a case closed after silence, would measure something else."""
+    return status == "resolved" and resolution_kind == "confirmed"
+
+
+KUDOS_NOTE_CHARS = 500
+
+
+KUDOS_REFUSALS = {
+    "unowned": "case: nobody owns this case yet, so there is nobody to thank",
+    "self": "case: kudos are for a colleague; you own this case",
+    "twice": "case: you already gave kudos for this case",
+}
+
+
+def kudos_refusal(*, giver_id: int, owner_id: int | None, already_given: bool) -> str | None:
+    """Why this kudos cannot be given (a key of ``KUDOS_REFUSALS``), or None: it goes to
+    the case's owner, never to oneself, and once per rep per case (thanks, not votes)."""
+    if owner_id is None:
+        return "unowned"
+    if owner_id == giver_id:
+        return "self"
+    if already_given:
+        return "twice"
+    return None
