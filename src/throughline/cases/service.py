@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from throughline.assignment import service as assignment
 from throughline.assignment.rules import previous_owner
-from throughline.cases import repository
+from throughline.cases import repeats, repository
 from throughline.cases.rules import (
     OwnerAct,
     Reason,
@@ -24,6 +24,7 @@ from throughline.cases.rules import (
     status_after_customer_message,
     status_after_owner_act,
 )
+from throughline.cases.steps import Synonyms, load_synonyms
 from throughline.cases.timeline import Kind, record
 from throughline.channels.delivery import Notice, tell_customer
 from throughline.config import Settings
@@ -190,12 +191,15 @@ async def record_step(
     outcome: str,
     now: datetime,
     source: str = "rep",
+    synonyms: Synonyms | None = None,
 ) -> StepResult:
     """Record a step tried; when it was tried before, say so (principle 4) but keep it."""
     normalized = normalize_step(description)
     if not normalized:
         raise InvalidInput("description: must contain words, not only punctuation")
-    earlier = await repository.earlier_step(session, case.id, normalized)
+    earlier = await repeats.earlier_same_step(
+        session, case.id, description, synonyms or load_synonyms(None)
+    )
     warning = None
     if earlier is not None:
         who = "the customer"

@@ -17,6 +17,7 @@ from throughline.models.channels import (
     StoredFile,
     WebhookChannel,
 )
+from throughline.models.cues import CaseFrustration, CustomerProficiency, StepJudgement
 from throughline.models.escalation import Escalation
 from throughline.models.flows import FlowAnswer, FlowDefinition, FlowRun, PhoneCall
 from throughline.models.ops import AuditEntry, OutboxMessage, WorkerHeartbeat
@@ -33,8 +34,10 @@ __all__ = [
     "Base",
     "Case",
     "CaseAttention",
+    "CaseFrustration",
     "ChatPresence",
     "Customer",
+    "CustomerProficiency",
     "CustomerSession",
     "DeskPolicy",
     "ErrorReport",
@@ -56,6 +59,7 @@ __all__ = [
     "RepSession",
     "SignInFailure",
     "Step",
+    "StepJudgement",
     "StoredFile",
     "Team",
     "TeamMember",
