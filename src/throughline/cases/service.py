@@ -28,6 +28,7 @@ from throughline.cases.steps import Synonyms, load_synonyms
 from throughline.cases.timeline import Kind, record
 from throughline.channels.delivery import Notice, tell_customer
 from throughline.config import Settings
+from throughline.cues import service as frustration
 from throughline.customers import service as customers
 from throughline.kit.actors import SYSTEM, Actor
 from throughline.kit.audit import audit
@@ -122,6 +123,7 @@ async def open_case(
         body=data.body,
         channel=data.channel,
     )
+    await frustration.note_inbound(session, case, opening, now=now, first=True)
     await assignment.assign_new_case(
         session,
         case,
@@ -330,9 +332,10 @@ async def customer_message(
 ) -> None:
     """A customer wrote: stored first, then the case goes back on its owner's list."""
     actor = Actor.of_customer(case.customer_id)
-    record(
+    entry = record(
         session, case, Kind.MESSAGE_IN, actor, now=now, body=body, channel=channel or case.channel
     )
+    await frustration.note_inbound(session, case, entry, now=now)
     case.contact_count += 1
     if case.status == Status.RESOLVED:
         case.reopen_count += 1
