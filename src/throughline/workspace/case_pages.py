@@ -30,6 +30,8 @@ from throughline.channels.email.text import sanitise_html
 from throughline.channels.files import read_content
 from throughline.channels.reports import repository as report_rows
 from throughline.config import Settings
+from throughline.cues import proficiency
+from throughline.cues import service as frustration
 from throughline.escalations import repository as escalation_rows
 from throughline.escalations import service as escalations
 from throughline.kit.actors import Actor
@@ -48,6 +50,7 @@ from throughline.models import (
     Team,
     utcnow,
 )
+from throughline.portal.rules import PROFICIENCY_WORDS
 from throughline.remedies import repository as remedy_rows
 from throughline.remedies import service as remedies
 from throughline.remedies.rules import amount_words
@@ -100,6 +103,7 @@ DONE_WORDS = {
     "follow_up": "Follow-up scheduled: the case comes back to your list when it is due.",
     "handoff": "Case handed off with your note.",
     "merged": "Customers merged: their identities and cases are now on this customer.",
+    "proficiency": "Comfort with technology saved; the jargon hint follows it.",
     "judged": "Noted: the repeated-step warning uses your judgement on every case from now on.",
 }
 
@@ -219,6 +223,9 @@ async def case_context(
         "owner": owner,
         "may_work": service.may_work(actor, case),
         "tried": tried,
+        "frustration": (await frustration.badges(session, [case.id])).get(case.id),
+        "proficiency_answers": await proficiency.answers(session, customer.id),
+        "proficiency_words": PROFICIENCY_WORDS,
         "novice": (customer.proficiency or "").lower() == "novice",
         "outcomes": OUTCOMES,
         "form": {},
@@ -386,6 +393,24 @@ async def add_step(number: str, request: Request, session: WriteSession, me: Pag
             synonyms=load_synonyms(_settings(request).step_synonyms_file),
         )
         return urlencode({"done": "step", "step": result.step.id})
+
+    return await _act(request, session, me, number, work)
+
+
+@router.post("/cases/{number}/proficiency")
+async def set_proficiency(
+    number: str, request: Request, session: WriteSession, me: PageRep
+) -> Response:
+    """The rep's own judgement of the customer's comfort with technology; it wins."""
+
+    async def work(session: AsyncSession, case: Case, actor: Actor, form: FormData) -> str:
+        customer = await session.get(Customer, case.customer_id)
+        assert customer is not None
+        value = form.get("proficiency") or None
+        if value is not None and not isinstance(value, str):
+            raise InvalidInput("comfort with technology: choose one answer")
+        await proficiency.record(session, customer, value, by=actor, now=utcnow())
+        return urlencode({"done": "proficiency"})
 
     return await _act(request, session, me, number, work)
 
