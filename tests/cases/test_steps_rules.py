@@ -47,8 +47,9 @@ def test_another_thing_or_another_action_is_another_step() -> None:
     assert not same("turned off the VPN", "turned on the VPN")
 
 
-def test_a_qualifier_only_one_side_names_does_not_make_another_step() -> None:
-    assert same("cleared the cache", "cleared the browser cache in Chrome")
+def test_what_else_is_said_must_match_wherever_it_is_said() -> None:
+    assert same("cleared the browser cache", "Clear cache in Chrome")
+    assert not same("checked the cable", "checked the HDMI cable")
     assert not same("updated the printer driver", "updated the graphics driver")
 
 
@@ -95,12 +96,12 @@ def measure(name: str) -> tuple[float, float, int]:
 def test_the_warning_on_the_development_pairs() -> None:
     precision, recall, _ = measure("step_pairs_dev.yaml")
     assert precision == 1.0
-    assert recall >= 0.9
+    assert recall >= 0.85
 
 
 def test_the_warning_on_the_labelled_pairs() -> None:
     """Floors just under what was measured (README, "Repeated steps"); false alarms rare."""
     precision, recall, count = measure("step_pairs.yaml")
-    assert count >= 120
-    assert precision >= 0.95
-    assert recall >= 0.60
+    assert count >= 400
+    assert precision >= 0.95  # measured 0.968 (30 of 31 warnings right)
+    assert recall >= 0.17  # measured 0.184 (30 of 163 same pairs warned)

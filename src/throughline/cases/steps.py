@@ -180,12 +180,18 @@ def _near_index(known: list[str]) -> dict[str, str]:
 
 
 def _spelt(token: str, synonyms: Synonyms) -> str:
-    """The known word a long unknown word is one typo away from, else the word itself."""
+    """The known word a long unknown word is one letter short or long of, else the word.
+
+    Only a missing or an extra letter ("restared", "reinstalll"): a changed letter makes
+    other real words ("headset" is not "handset").
+    """
     if len(token) < 5 or token in synonyms.filler or token in synonyms.boundaries:
         return token
-    for candidate in (token, *_deletions(token)):
-        if candidate in synonyms.near:
-            return synonyms.near[candidate]
+    if token in synonyms.near:
+        return synonyms.near[token]
+    for candidate in _deletions(token):
+        if synonyms.near.get(candidate) == candidate:
+            return candidate
     return token
 
 
@@ -229,7 +235,8 @@ class StepForm:
     phrase: str  # the content words as written: the key a rep's judgement is stored under
     action: str | None
     thing: str | None
-    qualifiers: frozenset[str]
+    modifiers: frozenset[str]  # said of the thing itself: "the [HDMI] cable"
+    context: frozenset[str]  # said after it: "the cache [in Chrome]"
 
 
 def _tag(tokens: list[str], synonyms: Synonyms) -> list[tuple[str, str, str]]:
@@ -290,32 +297,45 @@ def _read(description: str, synonyms: Synonyms) -> StepForm:
         # No known action: the first content word stands for it ("toggle airplane mode").
         start = next((i for i, (kind, _, _) in enumerate(tagged) if kind == "word"), None)
     if start is None:
-        return StepForm(phrase=phrase, action=None, thing=None, qualifiers=frozenset())
+        return StepForm(
+            phrase=phrase, action=None, thing=None, modifiers=frozenset(), context=frozenset()
+        )
     action = tagged[start][1]
     rest = [
         (kind, value) if kind != "action" or not alias else ("thing", alias)
         for kind, value, alias in tagged[start + 1 :]
     ]
     head: list[str] = []
+    span = 0
     for kind, value in rest:
         if kind in ("boundary", "action") and head:
             break
+        span += 1
         if kind in ("thing", "word"):
             head.append(value)
     # "the cable connection" is about the cable: a generic last word does not name the thing,
     # nor does a lone one ("the reset button on the router" is about the router).
+    popped: list[str] = []
     while len(head) > 1 and head[-1] in synonyms.generic:
-        head.pop()
+        popped.append(head.pop())
     if len(head) == 1 and head[0] in synonyms.generic:
-        later = [value for kind, value in rest[len(head) :] if kind == "thing"]
+        later = [value for kind, value in rest[span:] if kind == "thing"]
         later = [value for value in later if value not in synonyms.generic]
         if later:
             head = [later[0]]
     thing = head[-1] if head else None
-    # Everything else said qualifies it, actions too: "resent the [reset] email".
-    qualifiers = {value for kind, value in rest if kind != "boundary"}
-    qualifiers.discard(thing or "")
-    return StepForm(phrase=phrase, action=action, thing=thing, qualifiers=frozenset(qualifiers))
+    # Actions said later qualify too: "resent the [reset] email".
+    # A generic word said of the thing still tells it apart: "cached [mode]" is not the cache.
+    modifiers = set(head[:-1]) | set(popped)
+    context = {value for kind, value in rest[span:] if kind != "boundary"}
+    context -= synonyms.generic | {thing or ""}
+    return StepForm(
+        phrase=phrase,
+        action=action,
+        thing=thing,
+        modifiers=frozenset(modifiers),
+        context=frozenset(context),
+    )
 
 
 def judgement_key(a: str, b: str) -> tuple[str, str]:
@@ -328,9 +348,10 @@ def same_step(
 ) -> bool:
     """Same step: a rep said so, or the same words, or the same action on the same thing.
 
-    A step without a thing ("rebooted") matches only another without one. The thing's
-    qualifiers must not contradict: "reset the router password" and "reset the
-    email password" differ, "clear the cache" and "clear the cache in Chrome" do not.
+    A step without a thing ("rebooted") matches only another without one. Everything else
+    said must match too, wherever it is said: "clear the browser cache" and "clear the cache
+    in Chrome" are one step, "check the cable" and "check the HDMI cable" are two. Strict on
+    purpose: a false alarm teaches reps to ignore the warning.
     """
     if judged:
         verdict = judged.get(judgement_key(a.phrase, b.phrase))
@@ -340,7 +361,7 @@ def same_step(
         return True
     if a.action is None or a.action != b.action or a.thing != b.thing:
         return False
-    return not a.qualifiers or not b.qualifiers or bool(a.qualifiers & b.qualifiers)
+    return a.modifiers | a.context == b.modifiers | b.context
 
 
 def first_same(
