@@ -419,7 +419,7 @@ async def set_proficiency(
 async def judge_step(
     number: str, step_id: int, request: Request, session: WriteSession, me: PageRep
 ) -> Response:
-    """ "Not the same step" after a warning, or "same as <earlier step>" when none came."""
+    """Teach the repeat warning: not the same step after a warning, or the same as one."""
 
     async def work(session: AsyncSession, case: Case, actor: Actor, form: FormData) -> str:
         teams = await escalation_rows.helping_team_ids(session, case.id, actor.rep_id)
