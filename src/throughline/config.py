@@ -108,6 +108,8 @@ class Settings(BaseSettings):
     chat_poll_seconds: float = Field(default=1.0, gt=0)
     # Jargon → plain words (YAML mapping) for replies to novices; empty: the shipped glossary.
     glossary_file: Path | None = None
+    # Words that name the same troubleshooting step (YAML); empty: the shipped synonyms.
+    step_synonyms_file: Path | None = None
     # Wrong passwords allowed per address (and 4x per client address) in 15 minutes.
     sign_in_failures_allowed: int = Field(default=5, ge=1)
 
@@ -147,7 +149,17 @@ class Settings(BaseSettings):
             parse_smtp_url(value)  # a ValueError names what is wrong with the URL
         return value.strip()
 
-    @field_validator("glossary_file", mode="before")
+    @field_validator("step_synonyms_file")
+    @classmethod
+    def _synonyms_readable(cls, value: Path | None) -> Path | None:
+        # Unreadable synonyms stop the start, not a rep recording a step.
+        if value is not None:
+            from throughline.cases.steps import load_synonyms
+
+            load_synonyms(value)
+        return value
+
+    @field_validator("glossary_file", "step_synonyms_file", mode="before")
     @classmethod
     def _empty_is_default(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from throughline.cases import repository, service, views
+from throughline.cases import repeats, repository, service, views
 from throughline.cases.rules import Status
 from throughline.cases.schemas import (
     CaseCreate,
@@ -24,8 +24,11 @@ from throughline.cases.schemas import (
     ProposeIn,
     StepCreated,
     StepIn,
+    StepJudged,
+    StepJudgementIn,
     WorkList,
 )
+from throughline.cases.steps import load_synonyms
 from throughline.cases.worklist import work_list
 from throughline.escalations import repository as escalations
 from throughline.kit.deps import AppSettings, CurrentRep, ReadSession, WriteSession
@@ -163,7 +166,7 @@ async def add_message(
 
 @router.post("/api/v1/cases/{number}/steps", status_code=201, response_model=StepCreated)
 async def add_step(
-    number: str, body: StepIn, session: WriteSession, actor: CurrentRep
+    number: str, body: StepIn, session: WriteSession, settings: AppSettings, actor: CurrentRep
 ) -> StepCreated:
     """Record a troubleshooting step; a repeat is kept but comes back with a warning."""
     case = await repository.get_case(session, number, for_update=True)
@@ -171,7 +174,13 @@ async def add_step(
     if not service.may_record_step(actor, case, teams):
         service.require_may_work(actor, case, "record a step")
     result = await service.record_step(
-        session, case, actor, description=body.description, outcome=body.outcome, now=utcnow()
+        session,
+        case,
+        actor,
+        description=body.description,
+        outcome=body.outcome,
+        now=utcnow(),
+        synonyms=load_synonyms(settings.step_synonyms_file),
     )
     return StepCreated(
         id=result.step.id,
@@ -215,3 +224,31 @@ async def propose_resolution(
         session, case, actor, summary=body.summary, settings=settings, now=utcnow()
     )
     return await _state(session, number)
+
+
+@router.post("/api/v1/cases/{number}/steps/{step_id}/judgement", response_model=StepJudged)
+async def judge_step(
+    number: str,
+    step_id: int,
+    body: StepJudgementIn,
+    session: WriteSession,
+    settings: AppSettings,
+    actor: CurrentRep,
+) -> StepJudged:
+    """Teach the repeat warning: this step is the same as an earlier one, or not a repeat."""
+    case = await repository.get_case(session, number, for_update=True)
+    teams = await escalations.helping_team_ids(session, case.id, actor.rep_id)
+    if not service.may_record_step(actor, case, teams):
+        service.require_may_work(actor, case, "judge a step")
+    step = await repeats.judge_step(
+        session,
+        case,
+        actor,
+        step_id=step_id,
+        same_as=body.same_as,
+        synonyms=load_synonyms(settings.step_synonyms_file),
+        now=utcnow(),
+    )
+    return StepJudged(
+        id=step.id, repeated=step.repeat_of_id is not None, repeat_of=step.repeat_of_id
+    )

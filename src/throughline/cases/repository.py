@@ -21,6 +21,7 @@ from throughline.models import (
     FollowUp,
     Rep,
     Step,
+    StepJudgement,
     TimelineEntry,
 )
 
@@ -129,15 +130,6 @@ async def first_customer_message(session: AsyncSession, case_id: int) -> str | N
 async def steps(session: AsyncSession, case_id: int) -> list[Step]:
     return list(
         await session.scalars(select(Step).where(Step.case_id == case_id).order_by(Step.id))
-    )
-
-
-async def earlier_step(session: AsyncSession, case_id: int, normalized: str) -> Step | None:
-    return await session.scalar(
-        select(Step)
-        .where(Step.case_id == case_id, Step.normalized == normalized)
-        .order_by(Step.id)
-        .limit(1)
     )
 
 
@@ -294,5 +286,33 @@ async def follow_ups_due_unnoted(
             .order_by(FollowUp.due_at)
             .limit(limit)
             .with_for_update(skip_locked=True)
+        )
+    )
+
+
+async def step_texts(
+    session: AsyncSession, case_id: int, *, before: int | None = None
+) -> list[Any]:
+    """(id, description) of the case's steps in order: what the repeat check reads."""
+    query = select(Step.id, Step.description).where(Step.case_id == case_id)
+    if before is not None:
+        query = query.where(Step.id < before)
+    return list(await session.execute(query.order_by(Step.id)))
+
+
+async def step_judgements(session: AsyncSession, phrase: str) -> dict[tuple[str, str], bool]:
+    """Every judgement a rep made on a pair that includes this phrasing of a step."""
+    rows = await session.execute(
+        select(StepJudgement.phrase_a, StepJudgement.phrase_b, StepJudgement.same).where(
+            (StepJudgement.phrase_a == phrase) | (StepJudgement.phrase_b == phrase)
+        )
+    )
+    return {(row.phrase_a, row.phrase_b): row.same for row in rows}
+
+
+async def step_judgement(session: AsyncSession, pair: tuple[str, str]) -> StepJudgement | None:
+    return await session.scalar(
+        select(StepJudgement).where(
+            StepJudgement.phrase_a == pair[0], StepJudgement.phrase_b == pair[1]
         )
     )

@@ -179,3 +179,15 @@ class CaseState(BaseModel):
     number: str
     status: str
     owner: RepOut | None
+
+
+class StepJudgementIn(In):
+    """A rep's word on a step: ``same_as`` an earlier step's id, or null for "not a repeat"."""
+
+    same_as: int | None = Field(default=None, ge=1)
+
+
+class StepJudged(BaseModel):
+    id: int
+    repeated: bool
+    repeat_of: int | None

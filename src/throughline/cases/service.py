@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from throughline.assignment import service as assignment
 from throughline.assignment.rules import previous_owner
-from throughline.cases import repository
+from throughline.cases import repeats, repository
 from throughline.cases.rules import (
     OwnerAct,
     Reason,
@@ -25,9 +25,11 @@ from throughline.cases.rules import (
     status_after_customer_message,
     status_after_owner_act,
 )
+from throughline.cases.steps import Synonyms, load_synonyms
 from throughline.cases.timeline import Kind, record
 from throughline.channels.delivery import Notice, tell_customer
 from throughline.config import Settings
+from throughline.cues import service as frustration
 from throughline.customers import service as customers
 from throughline.kit.actors import SYSTEM, Actor
 from throughline.kit.audit import audit
@@ -133,6 +135,7 @@ async def open_case(
         body=data.body,
         channel=data.channel,
     )
+    await frustration.note_inbound(session, case, opening, now=now, first=True)
     await assignment.assign_new_case(
         session,
         case,
@@ -220,12 +223,15 @@ async def record_step(
     outcome: str,
     now: datetime,
     source: str = "rep",
+    synonyms: Synonyms | None = None,
 ) -> StepResult:
     """Record a step tried; when it was tried before, say so (principle 4) but keep it."""
     normalized = normalize_step(description)
     if not normalized:
         raise InvalidInput("description: must contain words, not only punctuation")
-    earlier = await repository.earlier_step(session, case.id, normalized)
+    earlier = await repeats.earlier_same_step(
+        session, case.id, description, synonyms or load_synonyms(None)
+    )
     warning = None
     if earlier is not None:
         who = "the customer"
@@ -356,9 +362,10 @@ async def customer_message(
 ) -> None:
     """A customer wrote: stored first, then the case goes back on its owner's list."""
     actor = Actor.of_customer(case.customer_id)
-    record(
+    entry = record(
         session, case, Kind.MESSAGE_IN, actor, now=now, body=body, channel=channel or case.channel
     )
+    await frustration.note_inbound(session, case, entry, now=now)
     case.contact_count += 1
     if case.status == Status.RESOLVED:
         case.reopen_count += 1

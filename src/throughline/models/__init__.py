@@ -17,6 +17,7 @@ from throughline.models.channels import (
     StoredFile,
     WebhookChannel,
 )
+from throughline.models.cues import CaseFrustration, CustomerProficiency, StepJudgement
 from throughline.models.escalation import Escalation
 from throughline.models.flows import FlowAnswer, FlowDefinition, FlowRun, PhoneCall
 from throughline.models.knowledge import Article
@@ -37,8 +38,10 @@ __all__ = [
     "Base",
     "Case",
     "CaseAttention",
+    "CaseFrustration",
     "ChatPresence",
     "Customer",
+    "CustomerProficiency",
     "CustomerSession",
     "DayOff",
     "DeskPolicy",
@@ -63,6 +66,7 @@ __all__ = [
     "Schedule",
     "SignInFailure",
     "Step",
+    "StepJudgement",
     "StoredFile",
     "Team",
     "TeamMember",

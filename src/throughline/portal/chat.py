@@ -52,6 +52,8 @@ from throughline.cases.repository import pending_due_dates, rep_names
 from throughline.cases.rules import Status
 from throughline.channels.delivery import ROUTES, Delivery, route
 from throughline.config import Settings
+from throughline.cues import proficiency
+from throughline.customers.rules import PROFICIENCIES
 from throughline.customers.status import case_for_token
 from throughline.db import Database
 from throughline.flows import loader as flow_loader
@@ -59,6 +61,7 @@ from throughline.flows import repository as flow_repository
 from throughline.flows import service as flows
 from throughline.flows import views as flow_views
 from throughline.flows.rules import INSTRUCTION, Flow
+from throughline.kit.actors import Actor
 from throughline.kit.errors import DomainError
 from throughline.models import Case, Customer, FlowRun, Rep, TimelineEntry, utcnow
 from throughline.portal import auth, repository
@@ -111,6 +114,7 @@ class Chat:
     customer_id: int | None = None
     name: str = ""
     email: str = ""
+    proficiency: str | None = None  # the customer's own answer at the start, if any
     case_id: int | None = None
     token: str | None = None
     last_entry_id: int = 0
@@ -255,6 +259,13 @@ async def _start(chat: Chat, message: dict[str, Any]) -> None:
             await chat.error("Your email: please enter an address we can write to.", "email")
             return
         chat.name, chat.email = name, email
+        said = str(message.get("proficiency") or "").strip()
+        if said and said not in PROFICIENCIES:
+            await chat.error(
+                "How comfortable are you with technology: choose one answer.", "proficiency"
+            )
+            return
+        chat.proficiency = said or None
     await chat.send({"type": "ready"})
     await _send_availability(chat)
     await _send_guides(chat)
@@ -308,6 +319,12 @@ async def _message(chat: Chat, message: dict[str, Any]) -> None:
                 settings=chat.settings,
                 now=now,
             )
+            if chat.proficiency:
+                customer = await session.get(Customer, case.customer_id)
+                assert customer is not None
+                await proficiency.record(
+                    session, customer, chat.proficiency, by=Actor.of_customer(customer.id), now=now
+                )
             await session.flush()
             # Present from the first moment: the "received" notice is shown here, not mailed.
             await repository.mark_chat_seen(session, case.id, now=now)

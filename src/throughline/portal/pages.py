@@ -22,8 +22,10 @@ from throughline.cases.rules import Status
 from throughline.channels.files import store_file
 from throughline.channels.notices import case_status_url
 from throughline.config import Settings
+from throughline.cues import proficiency
 from throughline.customers.rules import PROFICIENCIES
 from throughline.customers.status import case_for_token, status_view
+from throughline.kit.actors import Actor
 from throughline.kit.deps import AppSettings, ReadSession, WriteSession
 from throughline.kit.errors import NotFound
 from throughline.kit.queries import valid_id
@@ -201,6 +203,7 @@ def _new_case_context(values: dict[str, Any], errors: dict[str, str]) -> dict[st
         "errors": errors,
         "severities": SEVERITY_WORDS,
         "environment_fields": ENVIRONMENT_FIELDS,
+        "proficiencies": PROFICIENCY_WORDS,
     }
 
 
@@ -242,6 +245,7 @@ async def open_new_case(request: Request, session: WriteSession, settings: AppSe
         "severity": _text(form, "severity"),
         "name": _text(form, "name"),
         "managed_by_it": form.get("managed_by_it") in ("yes", "on", "true"),
+        "proficiency": _text(form, "proficiency"),
     }
     for key, _label in ENVIRONMENT_FIELDS:
         values[key] = _text(form, key)[:200]
@@ -277,6 +281,10 @@ async def open_new_case(request: Request, session: WriteSession, settings: AppSe
         settings=settings,
         now=now,
     )
+    if values["proficiency"]:  # optional: "How comfortable are you with technology?"
+        await proficiency.record(
+            session, customer, values["proficiency"], by=Actor.of_customer(customer.id), now=now
+        )
     await session.flush()
     opening = await repository.public_entries_after(session, case.id, 0, limit=1)
     for upload in uploads:
@@ -310,6 +318,8 @@ def _check_new_case(
         errors["severity"] = "How bad is it: please choose one of the answers."
     if len(values["name"]) > 200:
         errors["name"] = "Your name: please keep it under 200 characters."
+    if values["proficiency"] and values["proficiency"] not in PROFICIENCIES:
+        errors["proficiency"] = "How comfortable are you with technology: choose one answer."
     if any("\x00" in str(value) for value in values.values()):
         errors["description"] = "What happened: the text contains a character we cannot store."
     for key, _label in ENVIRONMENT_FIELDS:
@@ -385,7 +395,13 @@ async def save_profile(request: Request, session: WriteSession) -> Response:
         )
     if values["name"]:
         customer.name = values["name"]
-    customer.proficiency = values["proficiency"] or None
+    await proficiency.record(
+        session,
+        customer,
+        values["proficiency"] or None,
+        by=Actor.of_customer(customer.id),
+        now=utcnow(),
+    )
     env = dict(customer.environment or {})
     for key, _label in ENVIRONMENT_FIELDS:
         if values[key]:

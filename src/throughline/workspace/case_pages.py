@@ -21,14 +21,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
 from starlette.responses import HTMLResponse, Response
 
+from throughline.cases import repeats, service, views
 from throughline.cases import repository as cases
-from throughline.cases import service, views
 from throughline.cases.rules import normalize_step
 from throughline.cases.schemas import StepOut
+from throughline.cases.steps import load_synonyms
 from throughline.channels.email.text import sanitise_html
 from throughline.channels.files import read_content
 from throughline.channels.reports import repository as report_rows
 from throughline.config import Settings
+from throughline.cues import proficiency
+from throughline.cues import service as frustration
 from throughline.escalations import repository as escalation_rows
 from throughline.escalations import service as escalations
 from throughline.kit.actors import Actor
@@ -47,6 +50,7 @@ from throughline.models import (
     Team,
     utcnow,
 )
+from throughline.portal.rules import PROFICIENCY_WORDS
 from throughline.remedies import repository as remedy_rows
 from throughline.remedies import service as remedies
 from throughline.remedies.rules import amount_words
@@ -99,6 +103,8 @@ DONE_WORDS = {
     "follow_up": "Follow-up scheduled: the case comes back to your list when it is due.",
     "handoff": "Case handed off with your note.",
     "merged": "Customers merged: their identities and cases are now on this customer.",
+    "proficiency": "Comfort with technology saved; the jargon hint follows it.",
+    "judged": "Noted: the repeated-step warning uses your judgement on every case from now on.",
 }
 
 
@@ -217,6 +223,9 @@ async def case_context(
         "owner": owner,
         "may_work": service.may_work(actor, case),
         "tried": tried,
+        "frustration": (await frustration.badges(session, [case.id])).get(case.id),
+        "proficiency_answers": await proficiency.answers(session, customer.id),
+        "proficiency_words": PROFICIENCY_WORDS,
         "novice": (customer.proficiency or "").lower() == "novice",
         "outcomes": OUTCOMES,
         "form": {},
@@ -375,9 +384,60 @@ async def add_step(number: str, request: Request, session: WriteSession, me: Pag
         if not service.may_record_step(actor, case, teams):
             service.require_may_work(actor, case, "record a step")
         result = await service.record_step(
-            session, case, actor, description=description, outcome=outcome, now=utcnow()
+            session,
+            case,
+            actor,
+            description=description,
+            outcome=outcome,
+            now=utcnow(),
+            synonyms=load_synonyms(_settings(request).step_synonyms_file),
         )
         return urlencode({"done": "step", "step": result.step.id})
+
+    return await _act(request, session, me, number, work)
+
+
+@router.post("/cases/{number}/proficiency")
+async def set_proficiency(
+    number: str, request: Request, session: WriteSession, me: PageRep
+) -> Response:
+    """The rep's own judgement of the customer's comfort with technology; it wins."""
+
+    async def work(session: AsyncSession, case: Case, actor: Actor, form: FormData) -> str:
+        customer = await session.get(Customer, case.customer_id)
+        assert customer is not None
+        value = form.get("proficiency") or None
+        if value is not None and not isinstance(value, str):
+            raise InvalidInput("comfort with technology: choose one answer")
+        await proficiency.record(session, customer, value, by=actor, now=utcnow())
+        return urlencode({"done": "proficiency"})
+
+    return await _act(request, session, me, number, work)
+
+
+@router.post("/cases/{number}/steps/{step_id}/judgement")
+async def judge_step(
+    number: str, step_id: int, request: Request, session: WriteSession, me: PageRep
+) -> Response:
+    """Teach the repeat warning: not the same step after a warning, or the same as one."""
+
+    async def work(session: AsyncSession, case: Case, actor: Actor, form: FormData) -> str:
+        teams = await escalation_rows.helping_team_ids(session, case.id, actor.rep_id)
+        if not service.may_record_step(actor, case, teams):
+            service.require_may_work(actor, case, "judge a step")
+        chosen = form.get("same_as") or ""
+        if not isinstance(chosen, str) or (chosen and not chosen.isdecimal()):
+            raise InvalidInput("same as: choose one of the earlier steps")
+        await repeats.judge_step(
+            session,
+            case,
+            actor,
+            step_id=step_id,
+            same_as=int(chosen) if chosen else None,
+            synonyms=load_synonyms(_settings(request).step_synonyms_file),
+            now=utcnow(),
+        )
+        return urlencode({"done": "judged"})
 
     return await _act(request, session, me, number, work)
 

@@ -13,8 +13,10 @@ from fastapi.responses import RedirectResponse, StreamingResponse
 from starlette.responses import HTMLResponse, Response
 
 from throughline.cases import repository as cases
+from throughline.cases.repository import parse_number
 from throughline.cases.worklist import work_list
 from throughline.config import Settings
+from throughline.cues import service as frustration
 from throughline.db import Database
 from throughline.kit.deps import ReadSession, WriteSession
 from throughline.kit.errors import DomainError
@@ -97,10 +99,17 @@ async def _worklist_context(session: ReadSession, me: Rep) -> dict[str, Any]:
     rep = await session.get(Rep, me.id)
     assert rep is not None
     approvals = len(await remedy_rows.waiting_for(session, rep.id))
+    items = await work_list(session, rep, now=utcnow())
     return {
         "rep": rep,
-        "items": await work_list(session, rep, now=utcnow()),
+        "items": items,
         "approvals": approvals,
+        "frustration": {
+            f"TL-{case_id}": cue
+            for case_id, cue in (
+                await frustration.badges(session, [parse_number(item.number) for item in items])
+            ).items()
+        },
     }
 
 

@@ -39,6 +39,15 @@
     details.appendChild(el("label", { "for": prefix + "-email" }, "Your email"));
     var emailInput = el("input", { type: "email", id: prefix + "-email", name: "email", autocomplete: "email", required: "" });
     details.appendChild(emailInput);
+    // Optional: replies to beginners are checked for jargon before they are sent.
+    details.appendChild(el("label", { "for": prefix + "-proficiency" }, "How comfortable are you with technology? (optional)"));
+    var proficiencyInput = el("select", { id: prefix + "-proficiency", name: "proficiency" });
+    [["", "Rather not say"], ["novice", "I'm new to this: please keep it simple"],
+     ["intermediate", "I'm comfortable with technology"],
+     ["expert", "I'm an expert: technical details are welcome"]].forEach(function (option) {
+      proficiencyInput.appendChild(el("option", { value: option[0] }, option[1]));
+    });
+    details.appendChild(proficiencyInput);
     details.appendChild(el("button", { type: "submit" }, "Start chat"));
 
     var compose = el("form", { "class": "tl-chat-compose", id: prefix + "-compose", hidden: "", novalidate: "" });
@@ -292,7 +301,7 @@
         if (message.field === "flow" && current) {
           Array.prototype.forEach.call(flowBox.querySelectorAll("button"), function (node) { node.disabled = false; });
         }
-        var field = { name: nameInput, email: emailInput, body: messageInput }[message.field];
+        var field = { name: nameInput, email: emailInput, body: messageInput, proficiency: proficiencyInput }[message.field];
         if (field) { field.setAttribute("aria-invalid", "true"); field.focus(); }
       }
     }
@@ -314,7 +323,8 @@
       emailInput.removeAttribute("aria-invalid");
       if (!nameInput.value.trim()) { showError("Your name: please tell us what to call you."); nameInput.focus(); return; }
       if (!emailInput.value.trim()) { showError("Your email: please enter an address we can write to."); emailInput.focus(); return; }
-      send({ type: "start", name: nameInput.value.trim(), email: emailInput.value.trim() });
+      send({ type: "start", name: nameInput.value.trim(), email: emailInput.value.trim(),
+             proficiency: proficiencyInput.value });
     });
 
     function submitMessage() {
