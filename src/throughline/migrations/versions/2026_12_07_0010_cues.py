@@ -1,7 +1,7 @@
 """cues: learned step judgements, frustration per case, both proficiency answers
 
 Revision ID: 0010
-Revises: 0007
+Revises: 0011
 Create Date: 2026-12-07 06:30:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from throughline.models.base import Json, UTCDateTime
 
 revision: str = "0010"
-down_revision: str | None = "0007"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
