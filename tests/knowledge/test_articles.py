@@ -43,6 +43,13 @@ async def _solved_case(client: httpx.AsyncClient, people: Personas) -> str:
     return str(number)
 
 
+async def _written(client: httpx.AsyncClient, people: Personas) -> str:
+    """The slug of ARTICLE, written by the owner."""
+    response = await client.post("/api/v1/articles", json=ARTICLE, headers=people.owner.headers)
+    assert response.status_code == 201, response.text
+    return str(response.json()["slug"])
+
+
 async def test_a_rep_writes_an_article_and_any_rep_reads_it(
     client: httpx.AsyncClient, people: Personas
 ) -> None:
@@ -83,9 +90,7 @@ async def test_bad_articles_are_refused_by_name(
 async def test_only_the_author_or_a_lead_edits_and_visibility_changes_are_audited(
     client: httpx.AsyncClient, people: Personas, database: Database
 ) -> None:
-    slug = (
-        await client.post("/api/v1/articles", json=ARTICLE, headers=people.owner.headers)
-    ).json()["slug"]
+    slug = await _written(client, people)
     change = {"visibility": "internal"}
     other = await client.patch(
         f"/api/v1/articles/{slug}", json=change, headers=people.other.headers
@@ -177,9 +182,7 @@ async def test_the_workspace_turns_a_solved_case_into_an_article(
 async def test_the_portal_shows_public_articles_only_and_counts_once_per_visitor(
     client: httpx.AsyncClient, people: Personas
 ) -> None:
-    public = (
-        await client.post("/api/v1/articles", json=ARTICLE, headers=people.owner.headers)
-    ).json()["slug"]
+    public = await _written(client, people)
     internal = (
         await client.post(
             "/api/v1/articles",
@@ -209,3 +212,45 @@ async def test_the_portal_shows_public_articles_only_and_counts_once_per_visitor
     assert (
         await visitor.post(f"/portal/articles/{internal}/helped", data={"csrf_token": csrf})
     ).status_code == 404
+
+
+async def test_an_article_from_a_case_names_the_case_to_reps_only(
+    client: httpx.AsyncClient, people: Personas
+) -> None:
+    number = await _solved_case(client, people)
+    draft = (
+        await client.get(f"/api/v1/cases/{number}/article-draft", headers=people.owner.headers)
+    ).json()
+    written = await client.post(
+        "/api/v1/articles",
+        json={
+            "title": draft["title"],
+            "body": draft["body"],
+            "case": number,
+            "visibility": "public",
+        },
+        headers=people.owner.headers,
+    )
+    slug = written.json()["slug"]
+    visitor = httpx.AsyncClient(transport=client._transport, base_url=client.base_url, headers=PAGE)
+    page = await visitor.get(f"/portal/articles/{slug}")
+    assert page.status_code == 200
+    assert "Changed the Wi-Fi channel from 6 to 11" in page.text
+    assert number not in page.text
+
+
+async def test_the_edit_form_is_for_the_author_and_leads(
+    client: httpx.AsyncClient, people: Personas, database: Database
+) -> None:
+    slug = await _written(client, people)
+    for persona, status, edit_button in ((people.other, 403, False), (people.lead, 200, True)):
+        await give_password(database, persona)
+        rep = browser(client)
+        await sign_in(rep, persona)
+        assert (await rep.get(f"/app/articles/{slug}/edit")).status_code == status
+        refused = await post(
+            rep, f"/app/articles/{slug}/edit", title="Mine now", body="x", do="save"
+        )
+        assert refused.status_code == (303 if edit_button else 403)
+        page = await rep.get(f"/app/articles/{slug}")
+        assert (">Edit<" in page.text) is edit_button

@@ -74,7 +74,6 @@ def test_article_checks_name_the_field() -> None:
 
 def test_a_draft_from_a_solved_case() -> None:
     title, body = draft_from_case(
-        number="TL-1042",
         subject="Laptop will not join the office Wi-Fi",
         first_message="Since the update it sees the network\nbut will not connect.",
         environment={"os": "Windows 11", "device": "ThinkPad T14", "managed_by_it": True},
@@ -94,4 +93,14 @@ def test_a_draft_from_a_solved_case() -> None:
     assert "The update reset the certificate store." in fix
     assert body.count("Forget the network and reconnect") == 1  # listed once, as not helping
     assert "## What did not help" in body
-    assert "TL-1042" in body
+    problem = body.split("## The problem")[1].split("##")[0]
+    assert "Laptop will not join the office Wi-Fi" in problem
+
+
+def test_a_draft_without_the_customers_words_still_names_the_problem() -> None:
+    _title, body = draft_from_case(
+        subject="Printer offline", first_message=None, environment={}, steps=[], resolution=None
+    )
+    assert "Printer offline" in body.split("## The problem")[1]
+    assert "(describe the fix)" in body
+    assert "Where it happened" not in body

@@ -14,11 +14,10 @@ from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 from starlette.responses import HTMLResponse
 
-from throughline.kit.actors import Actor
 from throughline.kit.deps import ReadSession, WriteSession
 from throughline.kit.errors import DomainError
 from throughline.knowledge import repository, service
-from throughline.knowledge.rules import Visibility, may_edit, render_markdown
+from throughline.knowledge.rules import Visibility, render_markdown
 from throughline.models import Article, Case, Rep, utcnow
 from throughline.portal.auth import signed_in_customer
 from throughline.portal.pages import Limited
@@ -139,7 +138,7 @@ async def article_page(
     article = await repository.by_slug(session, slug)
     author, solver = await service.credits(session, article)
     case = await session.get(Case, article.case_id) if article.case_id else None
-    editable = may_edit(rep_id=me.id, is_lead=auth.is_lead(me), author_id=article.author_id)
+    editable = service.editable_by(me, article)
     context = {
         "article": article,
         "html": _html(article),
@@ -156,6 +155,7 @@ async def edit_article_page(
     slug: str, request: Request, session: ReadSession, me: PageRep
 ) -> HTMLResponse:
     article = await repository.by_slug(session, slug)
+    service.check_editor(me, article)
     values = {
         "title": article.title,
         "body": article.body_markdown,
@@ -187,7 +187,7 @@ async def edit_article(slug: str, request: Request, session: WriteSession, me: P
             title=values["title"],
             body=values["body"],
             visibility=values["visibility"],
-            actor=Actor.of_rep(me),
+            actor=auth.actor_of(me),
             now=utcnow(),
         )
     except DomainError as exc:

@@ -138,7 +138,6 @@ def _quote(text: str) -> str:
 
 def draft_from_case(
     *,
-    number: str,
     subject: str,
     first_message: str | None,
     environment: Mapping[str, object],
@@ -148,7 +147,9 @@ def draft_from_case(
     """A title and Markdown body for an article, pre-filled from a solved case.
 
     Each step appears once, in the order first tried; the ones that worked are
-    the fix, the others are listed as "did not help" so readers skip them.
+    the fix, the others are listed as "did not help" so readers skip them. The
+    case number is not written in the body, which customers may read: the
+    article keeps its link to the case, shown to reps only.
     """
     seen: dict[str, TriedStep] = {}
     for step in steps:
@@ -157,8 +158,9 @@ def draft_from_case(
             seen[key] = TriedStep(step.description.strip(), step.outcome)
     worked = [s.description for s in seen.values() if s.outcome == "worked"]
     failed = [s.description for s in seen.values() if s.outcome == "did_not_work"]
-    parts = ["## The problem", ""]
-    parts.append(_quote(first_message) if first_message and first_message.strip() else subject)
+    parts = ["## The problem", "", subject.strip()]
+    if first_message and first_message.strip():
+        parts += ["", "In the customer's words:", "", _quote(first_message)]
     env = environment_lines(environment)
     if env:
         parts += ["", "## Where it happened", "", *env]
@@ -168,5 +170,4 @@ def draft_from_case(
         parts += ["", resolution.strip()]
     if failed:
         parts += ["", "## What did not help", "", *[f"- {d}" for d in failed]]
-    parts += ["", f"*Written from case {number}.*"]
     return subject.strip()[:MAX_TITLE], "\n".join(parts) + "\n"

@@ -22,6 +22,7 @@ from throughline.knowledge.rules import (
     slugify,
 )
 from throughline.models import Article, Customer, Rep
+from throughline.workspace.auth import is_lead
 
 SOLVED = (Status.RESOLVED.value, Status.RESOLUTION_PROPOSED.value)
 
@@ -46,7 +47,6 @@ async def draft_for_case(session: AsyncSession, number: str) -> Draft:
         for step in await repository.steps_of(session, case.id)
     ]
     title, body = draft_from_case(
-        number=case.number,
         subject=case.subject,
         first_message=await repository.first_customer_message(session, case.id),
         environment=environment,
@@ -94,6 +94,15 @@ async def write_article(
     return article
 
 
+def editable_by(rep: Rep, article: Article) -> bool:
+    return may_edit(rep_id=rep.id, is_lead=is_lead(rep), author_id=article.author_id)
+
+
+def check_editor(rep: Rep, article: Article) -> None:
+    if not editable_by(rep, article):
+        raise Forbidden("only the article's author or a lead may edit it")
+
+
 async def edit_article(
     session: AsyncSession,
     slug: str,
@@ -106,10 +115,8 @@ async def edit_article(
 ) -> Article:
     """Change an article; only its author or a lead may, and a change of who sees it is audited."""
     article = await repository.by_slug(session, slug, for_update=True)
-    assert actor.rep_id is not None
-    lead = actor.rep is not None and (actor.rep.is_lead or actor.rep.role in ("lead", "admin"))
-    if not may_edit(rep_id=actor.rep_id, is_lead=lead, author_id=article.author_id):
-        raise Forbidden("only the article's author or a lead may edit it")
+    assert actor.rep is not None
+    check_editor(actor.rep, article)
     new_title, new_body, shown = check_article(
         article.title if title is None else title,
         article.body_markdown if body is None else body,
