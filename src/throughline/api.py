@@ -13,6 +13,7 @@ from throughline.phone.api import router as phone
 from throughline.remedies.api import router as remedies
 from throughline.reports.api import router as reports
 from throughline.reps.api import router as reps
+from throughline.search.api import router as search
 
 router = APIRouter()
 for part in (
@@ -27,5 +28,6 @@ for part in (
     webhooks,
     flows,
     phone,
+    search,
 ):
     router.include_router(part)

@@ -22,6 +22,7 @@ from throughline.kit.errors import DomainError
 from throughline.migrate import upgrade
 from throughline.models import utcnow
 from throughline.remedies.cli import remedy_app
+from throughline.search.cli import search_app
 
 app = typer.Typer(
     help="Throughline: technical support where one person owns your problem.", no_args_is_help=True
@@ -35,6 +36,7 @@ app.add_typer(bench_app, name="bench")
 app.add_typer(product_app, name="product")
 app.add_typer(channel_app, name="channel")
 app.add_typer(flow_app, name="flow")
+app.add_typer(search_app, name="search")
 
 T = TypeVar("T")
 
