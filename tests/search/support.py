@@ -30,8 +30,9 @@ async def solved_case(
     steps: list[tuple[str, str]],
     resolution: str,
     email: str = "maria@example.org",
-) -> str:
-    """A case opened, worked (steps with outcomes), proposed and confirmed by its customer."""
+) -> tuple[str, str]:
+    """A case opened, worked (steps with outcomes), proposed and confirmed by its customer.
+    Returns its number and the customer's status token."""
     created = await create_case(
         client, owner, subject=subject, body=body, customer={"email": email, "name": "Maria"}
     )
@@ -51,4 +52,4 @@ async def solved_case(
     assert response.status_code == 200, response.text
     confirmed = await customer_confirms(client, created["status_token"], fixed=True)
     assert confirmed.status_code == 200, confirmed.text
-    return str(number)
+    return str(number), str(created["status_token"])

@@ -90,7 +90,7 @@ async def test_replies_notes_and_steps_are_found_as_they_are_written(
 async def test_the_resolution_summary_is_found_once_proposed(
     client: httpx.AsyncClient, people: Personas
 ) -> None:
-    number = await solved_case(
+    number, _token = await solved_case(
         client,
         people.owner,
         subject="Sync stuck at 99%",
