@@ -9,6 +9,7 @@ from throughline.channels.webhooks.api import router as webhooks
 from throughline.customers.api import router as customers
 from throughline.escalations.api import router as escalations
 from throughline.flows.api import router as flows
+from throughline.knowledge.api import router as knowledge
 from throughline.phone.api import router as phone
 from throughline.remedies.api import router as remedies
 from throughline.reports.api import router as reports
@@ -29,5 +30,6 @@ for part in (
     flows,
     phone,
     search,
+    knowledge,
 ):
     router.include_router(part)

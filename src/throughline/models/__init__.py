@@ -19,6 +19,7 @@ from throughline.models.channels import (
 )
 from throughline.models.escalation import Escalation
 from throughline.models.flows import FlowAnswer, FlowDefinition, FlowRun, PhoneCall
+from throughline.models.knowledge import Article
 from throughline.models.ops import AuditEntry, OutboxMessage, WorkerHeartbeat
 from throughline.models.people import Customer, Identity, Rep, Team, TeamMember
 from throughline.models.policy import DeskPolicy
@@ -29,6 +30,7 @@ from throughline.models.web import RepSession, SignInFailure
 __all__ = [
     "FIRST_CASE_NUMBER",
     "Action",
+    "Article",
     "AuditEntry",
     "Base",
     "Case",

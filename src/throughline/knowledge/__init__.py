@@ -1,0 +1,1 @@
+"""The knowledge base: articles, many written from solved cases (principle 10)."""
