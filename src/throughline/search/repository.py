@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from throughline.models import Case, Step, TeamMember
+from throughline.models import Article, Case, Step, TeamMember
 from throughline.search.rules import MATCH_END, MATCH_START
 from throughline.search.schema import INDEXED_KINDS
 
@@ -43,7 +43,7 @@ _FIRST_MESSAGE = (
 
 
 def rebuild_statements(dialect: str) -> list[str]:
-    """Refill the whole index from its sources (cases, timeline entries, steps)."""
+    """Refill the whole index from its sources (cases, timeline entries, steps, articles)."""
     if dialect == "sqlite":
         worked = "group_concat(s.description, '. ')"
         return [
@@ -55,6 +55,9 @@ def rebuild_statements(dialect: str) -> list[str]:
             "INSERT INTO search_index (rowid, title, body, scope, case_id) "
             "SELECT id * 4 + 1, '', body, replace(kind, '_', ''), case_id "
             f"FROM timeline_entries WHERE kind IN ({_KINDS}) AND body IS NOT NULL",
+            "INSERT INTO search_index (rowid, title, body, scope, case_id) "
+            "SELECT id * 4 + 2, title, body_markdown, 'article ' || visibility, NULL "
+            "FROM articles",
             _solved_insert("search_solved (rowid, subject, problem, fix)", worked),
             "INSERT INTO search_index (search_index) VALUES ('optimize')",
             "INSERT INTO search_solved (search_solved) VALUES ('optimize')",
@@ -68,6 +71,8 @@ def rebuild_statements(dialect: str) -> list[str]:
         "INSERT INTO search_documents (id, scope, case_id, body) "
         "SELECT id * 4 + 1, replace(kind, '_', ''), case_id, body "
         f"FROM timeline_entries WHERE kind IN ({_KINDS}) AND body IS NOT NULL",
+        "INSERT INTO search_documents (id, scope, title, body) "
+        "SELECT id * 4 + 2, 'article ' || visibility, title, body_markdown FROM articles",
         _solved_insert("search_solved (case_id, subject, problem, fix)", worked),
         "ANALYZE search_documents",
         "ANALYZE search_solved",
@@ -234,14 +239,17 @@ async def _search_postgresql(
     *,
     limit: int,
     offset: int,
-    public_only: bool,
+    only: str | None,
+    any_word: bool,
 ) -> list[Hit]:
-    tsquery = _tsquery(terms, " & ")
+    tsquery = _tsquery(terms, " | " if any_word else " & ")
     candidates = select(_docs.c.id, _docs.c.scope, _docs.c.case_id, _docs.c.document).where(
         _docs.c.document.op("@@")(tsquery)
     )
-    if public_only:
+    if only == "public":
         candidates = candidates.where(_docs.c.scope == "article public")
+    elif only == "article":
+        candidates = candidates.where(_docs.c.scope.like("article %"))
     if filters.on_cases:
         candidates = candidates.join(Case, Case.id == _docs.c.case_id).where(
             *_case_conditions(filters)
@@ -285,17 +293,30 @@ async def search(
     *,
     limit: int,
     offset: int,
-    public_only: bool = False,
+    only: str | None = None,
+    any_word: bool = False,
 ) -> list[Hit]:
-    """Documents holding every one of ``terms``, best first, with marked title and snippet."""
+    """Documents holding every one of ``terms`` (or any, ``any_word``), best first, with
+    marked title and snippet. ``only``: "article" (articles), "public" (public articles)."""
     if _dialect(session) == "sqlite":
-        match = _fts_words(terms, " ")
-        if public_only:
-            match = f"({match}) AND scope : public"
+        match = _fts_words(terms, " OR " if any_word else " ")
+        if only is not None:
+            match = f"({match}) AND scope : {only}"
         return await _search_sqlite(session, match, filters, limit=limit, offset=offset)
     return await _search_postgresql(
-        session, terms, filters, limit=limit, offset=offset, public_only=public_only
+        session, terms, filters, limit=limit, offset=offset, only=only, any_word=any_word
     )
+
+
+async def articles_by_id(session: AsyncSession, ids: set[int]) -> dict[int, Article]:
+    if not ids:
+        return {}
+    found = await session.scalars(select(Article).where(Article.id.in_(ids)))
+    return {article.id: article for article in found}
+
+
+def article_id(doc_id: int) -> int:
+    return (doc_id - 2) // 4
 
 
 @dataclass(frozen=True)

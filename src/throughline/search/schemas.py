@@ -16,6 +16,14 @@ class SearchHit(BaseModel):
     url: str
 
 
+class ArticleHit(BaseModel):
+    title: str
+    title_html: str = Field(description="escaped, matches in <mark>")
+    snippet_html: str = Field(description="escaped, matches in <mark>")
+    public: bool
+    url: str
+
+
 class SearchPage(BaseModel):
     query: str
     words: list[str] = Field(description="the words searched for (all must match)")
@@ -36,3 +44,4 @@ class SimilarPanel(BaseModel):
     case: str
     words: list[str] = Field(description="the words of the case it was found by")
     cases: list[SimilarCase]
+    articles: list[ArticleHit]

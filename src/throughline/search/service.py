@@ -13,13 +13,20 @@ from throughline.cases import repository as cases
 from throughline.kit.errors import InvalidInput
 from throughline.models import Case
 from throughline.search import repository
-from throughline.search.repository import SearchFilter
+from throughline.search.repository import Hit, SearchFilter
 from throughline.search.rules import marked, search_terms, similar_terms
-from throughline.search.schemas import SearchHit, SearchPage, SimilarCase, SimilarPanel
+from throughline.search.schemas import (
+    ArticleHit,
+    SearchHit,
+    SearchPage,
+    SimilarCase,
+    SimilarPanel,
+)
 
 # The most a search pages through: past a couple of hundred hits, a better query helps more.
 MAX_RESULTS = 200
 SIMILAR_CASES = 5
+SIMILAR_ARTICLES = 3
 
 _KINDS = {
     "case": "case",
@@ -63,19 +70,36 @@ async def search(
     more = len(hits) > paging.limit
     hits = hits[: paging.limit]
     found = await cases.cases_by_id(session, {h.case_id for h in hits if h.case_id is not None})
+    articles = await _article_hits(session, hits, portal=False)
     items = []
     for hit in hits:
         case = found.get(hit.case_id) if hit.case_id is not None else None
+        if case is None:
+            article = articles.get(hit.doc_id)
+            if article is not None:
+                items.append(
+                    SearchHit(
+                        kind="article",
+                        case=None,
+                        case_subject=None,
+                        case_status=None,
+                        title_html=article.title_html,
+                        snippet_html=article.snippet_html,
+                        score=round(hit.score, 4),
+                        url=article.url,
+                    )
+                )
+            continue
         items.append(
             SearchHit(
                 kind=_kind(hit.scope),
-                case=case.number if case else None,
-                case_subject=case.subject if case else None,
-                case_status=case.status if case else None,
-                title_html=marked(hit.title or (case.subject if case else "")),
+                case=case.number,
+                case_subject=case.subject,
+                case_status=case.status,
+                title_html=marked(hit.title or case.subject),
                 snippet_html=marked(hit.snippet),
                 score=round(hit.score, 4),
-                url=case_url(case.id) if case else "",
+                url=case_url(case.id),
             )
         )
     return SearchPage(
@@ -97,6 +121,19 @@ async def similar_solved(
     ids = [s.case_id for s in solved]
     found = await cases.cases_by_id(session, set(ids))
     worked = await repository.worked_steps(session, ids)
+    article_hits = (
+        await repository.search(
+            session,
+            terms,
+            SearchFilter(),
+            limit=SIMILAR_ARTICLES,
+            offset=0,
+            only="article",
+            any_word=True,
+        )
+        if terms
+        else []
+    )
     return SimilarPanel(
         case=case.number,
         words=terms,
@@ -112,4 +149,54 @@ async def similar_solved(
             for s in solved
             if s.case_id in found
         ],
+        articles=list((await _article_hits(session, article_hits, portal=False)).values()),
     )
+
+
+async def _article_hits(
+    session: AsyncSession, hits: list[Hit], *, portal: bool
+) -> dict[int, ArticleHit]:
+    """The article hits among ``hits`` by document id, in their order, linked for reps or
+    for the portal."""
+    wanted = [h for h in hits if h.scope.startswith("article")]
+    found = await repository.articles_by_id(
+        session, {repository.article_id(h.doc_id) for h in wanted}
+    )
+    out: dict[int, ArticleHit] = {}
+    for hit in wanted:
+        article = found.get(repository.article_id(hit.doc_id))
+        if article is None:
+            continue
+        url = f"/portal/articles/{article.slug}" if portal else f"/app/articles/{article.slug}"
+        out[hit.doc_id] = ArticleHit(
+            title=article.title,
+            title_html=marked(hit.title or article.title),
+            snippet_html=marked(hit.snippet),
+            public=article.visibility == "public",
+            url=url,
+        )
+    return out
+
+
+async def search_public_articles(
+    session: AsyncSession, query: str, *, limit: int = 20
+) -> list[ArticleHit]:
+    """The customer's search: public articles only, best first (the portal calls this)."""
+    terms = search_terms(query)
+    hits = await repository.search(
+        session, terms, SearchFilter(), limit=limit, offset=0, only="public"
+    )
+    return list((await _article_hits(session, hits, portal=True)).values())
+
+
+async def search_portal(
+    session: AsyncSession, query: str
+) -> tuple[list[ArticleHit] | None, str | None]:
+    """The portal's search box: (hits, None), or (None, what is wrong with the query);
+    (None, None) when nothing was asked."""
+    if not query.strip():
+        return None, None
+    try:
+        return await search_public_articles(session, query), None
+    except InvalidInput as exc:
+        return None, exc.message.removeprefix("q: ")

@@ -6,10 +6,11 @@ the same transaction and without a round trip from the application: one indexed 
 new case, per message or note, and per resolved case.
 
 Document ids in ``search_index`` / ``search_documents``: a case is ``id * 4``, a timeline
-entry ``id * 4 + 1`` (an article will be ``id * 4 + 2``).
+entry ``id * 4 + 1``, an article ``id * 4 + 2`` (scope "article public" or
+"article internal", so that the portal can search public ones only).
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-07 06:30:00
 """
 
@@ -18,7 +19,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0009"
-down_revision: str | None = "0007"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -67,6 +68,18 @@ SQLITE = [
     """CREATE TRIGGER search_case_reopened AFTER UPDATE OF status ON cases
     WHEN old.status = 'resolved' AND new.status <> 'resolved' BEGIN
       DELETE FROM search_solved WHERE rowid = new.id;
+    END""",
+    """CREATE TRIGGER search_article_insert AFTER INSERT ON articles BEGIN
+      INSERT INTO search_index (rowid, title, body, scope, case_id)
+      VALUES (new.id * 4 + 2, new.title, new.body_markdown, 'article ' || new.visibility, NULL);
+    END""",
+    """CREATE TRIGGER search_article_update
+    AFTER UPDATE OF title, body_markdown, visibility ON articles BEGIN
+      UPDATE search_index SET title = new.title, body = new.body_markdown,
+        scope = 'article ' || new.visibility WHERE rowid = new.id * 4 + 2;
+    END""",
+    """CREATE TRIGGER search_article_delete AFTER DELETE ON articles BEGIN
+      DELETE FROM search_index WHERE rowid = old.id * 4 + 2;
     END""",
     """CREATE TRIGGER search_case_delete AFTER DELETE ON cases BEGIN
       DELETE FROM search_index WHERE rowid = old.id * 4;
@@ -148,6 +161,24 @@ POSTGRESQL = [
     END $$""",
     """CREATE TRIGGER search_case_changed AFTER INSERT OR UPDATE OR DELETE ON cases
     FOR EACH ROW EXECUTE FUNCTION search_case_changed()""",
+    """CREATE FUNCTION search_article_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF TG_OP = 'DELETE' THEN
+        DELETE FROM search_documents WHERE id = OLD.id * 4 + 2;
+        RETURN OLD;
+      END IF;
+      IF TG_OP = 'INSERT' THEN
+        INSERT INTO search_documents (id, scope, title, body)
+        VALUES (NEW.id * 4 + 2, 'article ' || NEW.visibility, NEW.title, NEW.body_markdown);
+      ELSIF NEW.title IS DISTINCT FROM OLD.title OR NEW.body_markdown IS DISTINCT FROM
+          OLD.body_markdown OR NEW.visibility IS DISTINCT FROM OLD.visibility THEN
+        UPDATE search_documents SET title = NEW.title, body = NEW.body_markdown,
+          scope = 'article ' || NEW.visibility WHERE id = NEW.id * 4 + 2;
+      END IF;
+      RETURN NEW;
+    END $$""",
+    """CREATE TRIGGER search_article_changed AFTER INSERT OR UPDATE OR DELETE ON articles
+    FOR EACH ROW EXECUTE FUNCTION search_article_changed()""",
 ]
 
 SQLITE_DOWN = [
@@ -158,6 +189,9 @@ SQLITE_DOWN = [
     "DROP TRIGGER IF EXISTS search_case_solved",
     "DROP TRIGGER IF EXISTS search_case_reopened",
     "DROP TRIGGER IF EXISTS search_case_delete",
+    "DROP TRIGGER IF EXISTS search_article_insert",
+    "DROP TRIGGER IF EXISTS search_article_update",
+    "DROP TRIGGER IF EXISTS search_article_delete",
     "DROP TABLE IF EXISTS search_solved",
     "DROP TABLE IF EXISTS search_index",
 ]
@@ -165,6 +199,8 @@ SQLITE_DOWN = [
 POSTGRESQL_DOWN = [
     "DROP TRIGGER IF EXISTS search_case_changed ON cases",
     "DROP TRIGGER IF EXISTS search_timeline_changed ON timeline_entries",
+    "DROP TRIGGER IF EXISTS search_article_changed ON articles",
+    "DROP FUNCTION IF EXISTS search_article_changed()",
     "DROP FUNCTION IF EXISTS search_case_changed()",
     "DROP FUNCTION IF EXISTS search_timeline_changed()",
     "DROP TABLE IF EXISTS search_solved",
