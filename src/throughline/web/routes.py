@@ -5,9 +5,10 @@ from fastapi import APIRouter, Depends
 from throughline.flows.pages import router as flows
 from throughline.knowledge.pages import router as knowledge
 from throughline.portal.pages import router as portal
+from throughline.search.pages import router as search
 from throughline.web.csrf import verify_csrf
 from throughline.workspace.pages import router as workspace
 
 router = APIRouter(dependencies=[Depends(verify_csrf)], include_in_schema=False)
-for part in (workspace, portal, flows, knowledge):
+for part in (workspace, portal, flows, knowledge, search):
     router.include_router(part)
