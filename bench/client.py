@@ -26,8 +26,11 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
-KINDS = ("ping", "create", "worklist", "unowned", "case_page")
+from bench.scenarios.search import queries as _queries
+
+KINDS = ("ping", "create", "worklist", "unowned", "case_page", "search", "similar")
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,11 @@ def _request(job: Job, i: int, rng: random.Random) -> bytes:
         path = "/api/v1/cases?unowned=true"
     elif job.kind == "case_page":
         path = f"/api/v1/cases/{job.case}"
+    elif job.kind == "search":
+        # job.case: how many cases the desk has; the queries are the same on every database.
+        path = "/api/v1/search?" + urlencode({"q": _queries(int(job.case or 1))[i % 200]})
+    elif job.kind == "similar":
+        path = f"/api/v1/cases/TL-{1001 + rng.randrange(int(job.case or 1))}/similar"
     else:
         raise ValueError(f"unknown kind {job.kind!r}; one of {', '.join(KINDS)}")
     head = f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{job.port}\r\n"

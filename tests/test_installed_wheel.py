@@ -228,6 +228,7 @@ COMMANDS: list[tuple[str, ...]] = [
     ("channel", "list"),
     ("channel", "remove", "telegram"),
     ("flow", "check"),
+    ("search", "rebuild"),
 ]
 # Commands covered by the tests above, or that load a benchmark desk (run on a fresh file).
 RUN_ELSEWHERE = {("migrate",), ("serve",), ("worker",), ("bench", "seed")}

@@ -12,10 +12,13 @@ from sqlalchemy.engine import Connection
 from throughline.db import Database
 from throughline.migrate import downgrade, upgrade
 from throughline.models import Base
+from throughline.search.schema import include_object
 
 
 def _differences(connection: Connection) -> list[Any]:
-    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    context = MigrationContext.configure(
+        connection, opts={"compare_type": True, "include_object": include_object}
+    )
     return list(compare_metadata(context, Base.metadata))
 
 

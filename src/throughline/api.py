@@ -15,6 +15,7 @@ from throughline.remedies.api import router as remedies
 from throughline.reports.api import router as reports
 from throughline.reps.api import router as reps
 from throughline.schedules.api import router as schedules
+from throughline.search.api import router as search
 
 router = APIRouter()
 for part in (
@@ -30,6 +31,7 @@ for part in (
     flows,
     phone,
     schedules,
+    search,
     knowledge,
 ):
     router.include_router(part)

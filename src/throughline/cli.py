@@ -23,6 +23,7 @@ from throughline.migrate import upgrade
 from throughline.models import utcnow
 from throughline.remedies.cli import remedy_app
 from throughline.schedules.cli import schedule_app
+from throughline.search.cli import search_app
 
 app = typer.Typer(
     help="Throughline: technical support where one person owns your problem.", no_args_is_help=True
@@ -37,6 +38,7 @@ app.add_typer(product_app, name="product")
 app.add_typer(channel_app, name="channel")
 app.add_typer(flow_app, name="flow")
 rep_app.add_typer(schedule_app, name="schedule")
+app.add_typer(search_app, name="search")
 
 T = TypeVar("T")
 

@@ -93,8 +93,19 @@ def test_quick_benchmark_measures_every_scenario(tmp_path: Path) -> None:
         assert five["errors"] == []
         assert five["processed_per_second"] > 0
         assert five["outcomes"]["processed/threaded"] > 0
-        assert s["6"]["status"] == "not built yet (knowledge)"
-        assert {"2", "3.worklist", "3.unowned", "3.case_page", "7", "8"} <= set(result["targets"])
+        for key in ("search", "similar"):
+            _numbers(s["6"][key], expected=sizes["reads"])
+        expected = {
+            "2",
+            "3.worklist",
+            "3.unowned",
+            "3.case_page",
+            "6.search",
+            "6.similar",
+            "7",
+            "8",
+        }
+        assert expected <= set(result["targets"])
         _live(s["8"], sizes["live_streams"])
         if database == "postgresql":
             four = s["4"]

@@ -42,6 +42,7 @@ from throughline.cases.timeline import PUBLIC_KINDS, Kind
 from throughline.config import Settings
 from throughline.kit.security import hash_secret, new_rep_token, status_token
 from throughline.models import FIRST_CASE_NUMBER, Base
+from throughline.search.repository import rebuild_statements
 
 # The columns written, per table, in the order the rows carry them.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -901,6 +902,11 @@ class SQLiteWriter:
         self.connection.execute("COMMIT")
 
     async def finish(self) -> None:
+        # The search index, as the triggers would have kept it (resolved cases included).
+        self.connection.execute("BEGIN")
+        for statement in rebuild_statements("sqlite"):
+            self.connection.execute(statement)
+        self.connection.execute("COMMIT")
         # The planner statistics PostgreSQL's autovacuum would gather by itself.
         self.connection.execute("ANALYZE")
         self.connection.execute("PRAGMA journal_mode=WAL")
@@ -942,6 +948,9 @@ class PostgresWriter:
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                 f"(SELECT max(id) FROM {table})) WHERE EXISTS (SELECT 1 FROM {table})"
             )
+        # COPY with the triggers off (replica role) left the search index empty.
+        for statement in rebuild_statements("postgresql"):
+            await self.connection.execute(statement)
         await self.connection.execute("ANALYZE")
 
     async def close(self) -> None:

@@ -21,6 +21,7 @@ from throughline.knowledge.rules import Visibility, render_markdown
 from throughline.models import Article, Case, Rep, utcnow
 from throughline.portal.auth import signed_in_customer
 from throughline.portal.pages import Limited
+from throughline.search.service import search_portal
 from throughline.web.templating import render
 from throughline.workspace import auth, forms
 from throughline.workspace.auth import PageRep
@@ -218,10 +219,15 @@ def _remember(response: Response, request: Request, name: str, article: Article)
 
 
 @router.get("/portal/articles", response_class=HTMLResponse)
-async def portal_articles(request: Request, session: ReadSession) -> HTMLResponse:
+async def portal_articles(request: Request, session: ReadSession, q: str = "") -> HTMLResponse:
     articles = await repository.listed(session, public_only=True)
     customer = await signed_in_customer(request, session)
-    return render(request, "portal/articles.html", {"articles": articles, "customer": customer})
+    found, problem = await search_portal(session, q)
+    return render(
+        request,
+        "portal/articles.html",
+        {"articles": articles, "customer": customer, "q": q, "found": found, "problem": problem},
+    )
 
 
 @router.get("/portal/articles/{slug}", response_class=HTMLResponse)

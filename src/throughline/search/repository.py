@@ -1,0 +1,377 @@
+"""Every query of the search index: the dialect-specific SQL (FTS5, ``tsvector``) lives here.
+
+The index itself is written by triggers (migration 0009), so a write path pays one
+indexed row per message, note, step or case and no round trip; ``rebuild`` refills it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    column,
+    func,
+    literal_column,
+    select,
+    table,
+    text,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from throughline.models import Article, Case, Step, TeamMember
+from throughline.search.rules import MATCH_END, MATCH_START
+from throughline.search.schema import INDEXED_KINDS
+
+# A query matching more documents than this ranks the newest this many: a rep searching a
+# desk of millions of messages wants the best of the recent ones, and every search stays
+# bounded however common its words are.
+RANKED_CANDIDATES = 2000
+SNIPPET_WORDS = 18
+
+_KINDS = ", ".join(f"'{kind}'" for kind in INDEXED_KINDS)
+_FIRST_MESSAGE = (
+    "(SELECT t.body FROM timeline_entries t WHERE t.case_id = c.id "
+    "AND t.kind = 'message_in' ORDER BY t.id LIMIT 1)"
+)
+
+
+def rebuild_statements(dialect: str) -> list[str]:
+    """Refill the whole index from its sources (cases, timeline entries, steps, articles)."""
+    if dialect == "sqlite":
+        worked = "group_concat(s.description, '. ')"
+        return [
+            "DELETE FROM search_index",
+            "DELETE FROM search_solved",
+            "INSERT INTO search_index (rowid, title, body, scope, case_id) "
+            "SELECT id * 4, 'TL-' || id || ' ' || subject, coalesce(resolution_summary, ''), "
+            "'case', id FROM cases",
+            "INSERT INTO search_index (rowid, title, body, scope, case_id) "
+            "SELECT id * 4 + 1, '', body, replace(kind, '_', ''), case_id "
+            f"FROM timeline_entries WHERE kind IN ({_KINDS}) AND body IS NOT NULL",
+            "INSERT INTO search_index (rowid, title, body, scope, case_id) "
+            "SELECT id * 4 + 2, title, body_markdown, 'article ' || visibility, NULL "
+            "FROM articles",
+            _solved_insert("search_solved (rowid, subject, problem, fix)", worked),
+            "INSERT INTO search_index (search_index) VALUES ('optimize')",
+            "INSERT INTO search_solved (search_solved) VALUES ('optimize')",
+        ]
+    worked = "string_agg(s.description, '. ' ORDER BY s.id)"
+    return [
+        "TRUNCATE search_documents, search_solved",
+        "INSERT INTO search_documents (id, scope, case_id, title, body) "
+        "SELECT id * 4, 'case', id, 'TL-' || id || ' ' || subject, "
+        "coalesce(resolution_summary, '') FROM cases",
+        "INSERT INTO search_documents (id, scope, case_id, body) "
+        "SELECT id * 4 + 1, replace(kind, '_', ''), case_id, body "
+        f"FROM timeline_entries WHERE kind IN ({_KINDS}) AND body IS NOT NULL",
+        "INSERT INTO search_documents (id, scope, title, body) "
+        "SELECT id * 4 + 2, 'article ' || visibility, title, body_markdown FROM articles",
+        _solved_insert("search_solved (case_id, subject, problem, fix)", worked),
+        "ANALYZE search_documents",
+        "ANALYZE search_solved",
+    ]
+
+
+def _solved_insert(target: str, worked: str) -> str:
+    return (
+        f"INSERT INTO {target} SELECT c.id, c.subject, coalesce({_FIRST_MESSAGE}, ''), "
+        f"coalesce((SELECT {worked} FROM steps s WHERE s.case_id = c.id "
+        "AND s.outcome = 'worked'), '') || ' ' || coalesce(c.resolution_summary, '') "
+        "FROM cases c WHERE c.status = 'resolved'"
+    )
+
+
+async def rebuild(session: AsyncSession) -> dict[str, int]:
+    """Refill the index; returns how many documents each part holds now."""
+    dialect = _dialect(session)
+    for statement in rebuild_statements(dialect):
+        await session.execute(text(statement))
+    documents = "search_index" if dialect == "sqlite" else "search_documents"
+    return {
+        "documents": int(await session.scalar(text(f"SELECT count(*) FROM {documents}")) or 0),
+        "solved cases": int(await session.scalar(text("SELECT count(*) FROM search_solved")) or 0),
+    }
+
+
+@dataclass(frozen=True)
+class SearchFilter:
+    status: str | None = None
+    owner_id: int | None = None
+    team_id: int | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+    @property
+    def on_cases(self) -> bool:
+        return any(
+            value is not None
+            for value in (self.status, self.owner_id, self.team_id, self.since, self.until)
+        )
+
+
+@dataclass(frozen=True)
+class Hit:
+    doc_id: int
+    scope: str
+    case_id: int | None
+    score: float
+    title: str
+    snippet: str
+
+
+def _dialect(session: AsyncSession) -> str:
+    return session.get_bind().dialect.name
+
+
+def _case_conditions(filters: SearchFilter) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if filters.status is not None:
+        conditions.append(Case.status == filters.status)
+    if filters.owner_id is not None:
+        conditions.append(Case.owner_id == filters.owner_id)
+    if filters.team_id is not None:
+        conditions.append(
+            Case.owner_id.in_(
+                select(TeamMember.rep_id).where(TeamMember.team_id == filters.team_id)
+            )
+        )
+    if filters.since is not None:
+        conditions.append(Case.created_at >= filters.since)
+    if filters.until is not None:
+        conditions.append(Case.created_at < filters.until)
+    return conditions
+
+
+# SQLite: FTS5. Columns title, body, scope (indexed: "case", "messagein", "note", …), case_id.
+_fts = table("search_index", column("rowid"), column("scope"), column("case_id"))
+_FTS: ColumnElement[Any] = literal_column("search_index")
+
+
+def _fts_words(terms: Sequence[str], joiner: str) -> str:
+    """An FTS5 expression over title and body: each word quoted, so it is only ever a word."""
+    return "{title body} : (" + joiner.join(f'"{term}"' for term in terms) + ")"
+
+
+def _fts_candidates(match: str, filters: SearchFilter, limit: int) -> Select[tuple[int, ...]]:
+    query = select(
+        _fts.c.rowid.label("doc_id"),
+        _fts.c.scope.label("scope"),
+        _fts.c.case_id.label("case_id"),
+        (-func.bm25(_FTS, 4.0, 1.0, 0.0)).label("score"),
+    ).where(_FTS.op("MATCH")(bindparam("match", match)))
+    if filters.on_cases:
+        query = query.join(Case, Case.id == _fts.c.case_id).where(*_case_conditions(filters))
+    return query.order_by(_fts.c.rowid.desc()).limit(limit)
+
+
+async def _search_sqlite(
+    session: AsyncSession,
+    match: str,
+    filters: SearchFilter,
+    *,
+    limit: int,
+    offset: int,
+) -> list[Hit]:
+    candidates = _fts_candidates(match, filters, RANKED_CANDIDATES).subquery()
+    ranked = (
+        await session.execute(
+            select(candidates)
+            .order_by(candidates.c.score.desc(), candidates.c.doc_id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+    ).all()
+    if not ranked:
+        return []
+    shown = text(
+        "SELECT rowid, highlight(search_index, 0, :start, :end) AS title, "
+        "snippet(search_index, 1, :start, :end, '…', :words) AS snippet "
+        "FROM search_index WHERE search_index MATCH :match AND rowid IN :ids"
+    ).bindparams(bindparam("ids", expanding=True))
+    texts = {
+        row.rowid: (row.title, row.snippet)
+        for row in await session.execute(
+            shown,
+            {
+                "start": MATCH_START,
+                "end": MATCH_END,
+                "words": SNIPPET_WORDS,
+                "match": match,
+                "ids": [row.doc_id for row in ranked],
+            },
+        )
+    }
+    return [
+        Hit(row.doc_id, row.scope, row.case_id, float(row.score), *texts.get(row.doc_id, ("", "")))
+        for row in ranked
+    ]
+
+
+# PostgreSQL: a table with a generated tsvector (title weight A, body B) and a GIN index.
+_docs = table(
+    "search_documents",
+    column("id"),
+    column("scope"),
+    column("case_id"),
+    column("title"),
+    column("body"),
+    column("document"),
+)
+_ENGLISH: ColumnElement[Any] = literal_column("'english'")
+
+
+def _tsquery(terms: Sequence[str], joiner: str) -> ColumnElement[object]:
+    # The words are letters and digits only (rules.words), so the operators are ours alone.
+    return func.to_tsquery(_ENGLISH, bindparam("tsquery", joiner.join(terms)))
+
+
+async def _search_postgresql(
+    session: AsyncSession,
+    terms: Sequence[str],
+    filters: SearchFilter,
+    *,
+    limit: int,
+    offset: int,
+    only: str | None,
+    any_word: bool,
+) -> list[Hit]:
+    tsquery = _tsquery(terms, " | " if any_word else " & ")
+    candidates = select(_docs.c.id, _docs.c.scope, _docs.c.case_id, _docs.c.document).where(
+        _docs.c.document.op("@@")(tsquery)
+    )
+    if only == "public":
+        candidates = candidates.where(_docs.c.scope == "article public")
+    elif only == "article":
+        candidates = candidates.where(_docs.c.scope.like("article %"))
+    if filters.on_cases:
+        candidates = candidates.join(Case, Case.id == _docs.c.case_id).where(
+            *_case_conditions(filters)
+        )
+    found = candidates.order_by(_docs.c.id.desc()).limit(RANKED_CANDIDATES).subquery()
+    score = func.ts_rank(found.c.document, tsquery).label("score")
+    ranked = (
+        select(found.c.id, found.c.scope, found.c.case_id, score)
+        .order_by(score.desc(), found.c.id.desc())
+        .limit(limit)
+        .offset(offset)
+        .subquery()
+    )
+    marks = f"StartSel={MATCH_START}, StopSel={MATCH_END}"
+    options = (
+        f'{marks}, MaxWords={SNIPPET_WORDS}, MinWords=6, MaxFragments=2, FragmentDelimiter=" … "'
+    )
+    headline_options = f"{marks}, HighlightAll=true"
+    rows = await session.execute(
+        select(
+            ranked.c.id,
+            ranked.c.scope,
+            ranked.c.case_id,
+            ranked.c.score,
+            func.ts_headline(_ENGLISH, _docs.c.title, tsquery, headline_options).label("title"),
+            func.ts_headline(_ENGLISH, _docs.c.body, tsquery, options).label("snippet"),
+        )
+        .join(_docs, _docs.c.id == ranked.c.id)
+        .order_by(ranked.c.score.desc(), ranked.c.id.desc())
+    )
+    return [
+        Hit(row.id, row.scope, row.case_id, float(row.score), row.title, row.snippet)
+        for row in rows
+    ]
+
+
+async def search(
+    session: AsyncSession,
+    terms: Sequence[str],
+    filters: SearchFilter,
+    *,
+    limit: int,
+    offset: int,
+    only: str | None = None,
+    any_word: bool = False,
+) -> list[Hit]:
+    """Documents holding every one of ``terms`` (or any, ``any_word``), best first, with
+    marked title and snippet. ``only``: "article" (articles), "public" (public articles)."""
+    if _dialect(session) == "sqlite":
+        match = _fts_words(terms, " OR " if any_word else " ")
+        if only is not None:
+            match = f"({match}) AND scope : {only}"
+        return await _search_sqlite(session, match, filters, limit=limit, offset=offset)
+    return await _search_postgresql(
+        session, terms, filters, limit=limit, offset=offset, only=only, any_word=any_word
+    )
+
+
+async def articles_by_id(session: AsyncSession, ids: set[int]) -> dict[int, Article]:
+    if not ids:
+        return {}
+    found = await session.scalars(select(Article).where(Article.id.in_(ids)))
+    return {article.id: article for article in found}
+
+
+def article_id(doc_id: int) -> int:
+    return (doc_id - 2) // 4
+
+
+@dataclass(frozen=True)
+class Solved:
+    case_id: int
+    score: float
+
+
+_solved_fts = table("search_solved", column("rowid"))
+_SOLVED: ColumnElement[Any] = literal_column("search_solved")
+_solved_pg = table("search_solved", column("case_id"), column("document"))
+
+
+async def solved_like(
+    session: AsyncSession, terms: Sequence[str], *, exclude_case_id: int | None, limit: int
+) -> list[Solved]:
+    """Resolved cases sharing the most telling of ``terms`` (any of them), best first:
+    BM25 on SQLite, ``ts_rank`` on PostgreSQL."""
+    if not terms:
+        return []
+    if _dialect(session) == "sqlite":
+        score = (-func.bm25(_SOLVED, 2.0, 1.0, 1.0)).label("score")
+        match = " OR ".join(f'"{term}"' for term in terms)
+        query = (
+            select(_solved_fts.c.rowid.label("case_id"), score)
+            .where(_SOLVED.op("MATCH")(bindparam("match", match)))
+            .order_by(score.desc(), _solved_fts.c.rowid.desc())
+            .limit(limit)
+        )
+        if exclude_case_id is not None:
+            query = query.where(_solved_fts.c.rowid != exclude_case_id)
+    else:
+        tsquery = _tsquery(terms, " | ")
+        score = func.ts_rank(_solved_pg.c.document, tsquery, 1).label("score")
+        query = (
+            select(_solved_pg.c.case_id, score)
+            .where(_solved_pg.c.document.op("@@")(tsquery))
+            .order_by(score.desc(), _solved_pg.c.case_id.desc())
+            .limit(limit)
+        )
+        if exclude_case_id is not None:
+            query = query.where(_solved_pg.c.case_id != exclude_case_id)
+    return [Solved(row.case_id, float(row.score)) for row in await session.execute(query)]
+
+
+async def worked_steps(session: AsyncSession, case_ids: Sequence[int]) -> dict[int, list[str]]:
+    """The steps that worked on each of these cases, in the order they were tried."""
+    found: dict[int, list[str]] = {case_id: [] for case_id in case_ids}
+    if not case_ids:
+        return found
+    rows = await session.execute(
+        select(Step.case_id, Step.description)
+        .where(and_(Step.case_id.in_(case_ids), Step.outcome == "worked"))
+        .order_by(Step.id)
+    )
+    for row in rows:
+        found[row.case_id].append(row.description)
+    return found
