@@ -34,6 +34,7 @@ from typing import Any
 import asyncpg
 import psutil
 
+from bench import peer as peer_bench
 from bench import profile as profiling
 from bench.scenarios import assignment, plans
 from bench.scenarios import email as email_ingest
@@ -692,6 +693,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only", default=",".join(SCENARIOS), help="comma-separated scenarios to run, e.g. 2,3"
     )
+    parser.add_argument(
+        "--no-peer",
+        action="store_true",
+        help=f"do not run the peer, django-helpdesk (found via ${peer_bench.ENV_VAR})",
+    )
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
     if args.seed_cases is not None:
@@ -721,6 +727,14 @@ def main(argv: list[str] | None = None) -> int:
             except PostgresNotInstalled as exc:
                 print(f"{exc}\n(or run only SQLite: --databases sqlite)", file=sys.stderr)
                 return 2
+        # The peer first, alone on the machine, never at the same time as our scenarios.
+        if args.no_peer:
+            peer: dict[str, Any] = {"status": "not run (--no-peer)"}
+        else:
+            source = peer_bench.locate(ROOT)
+            print(f"== peer: django-helpdesk from {source} …", flush=True)
+            peer = peer_bench.run(source, workdir, log)
+            print(f"   peer: {peer['status']}", flush=True)
         for name in databases:
             seeding = f"seeding {sizes.seed_cases:,} cases, then " if only & {"1", "2", "3"} else ""
             print(f"== {name}: {seeding}scenarios {','.join(sorted(only))} …", flush=True)
@@ -735,6 +749,7 @@ def main(argv: list[str] | None = None) -> int:
                 sizes=asdict(sizes),
                 machine=facts,
                 seconds=round(time.monotonic() - began, 1),
+                peer={**peer, "comparison": peer_bench.compare([result], peer)},
             )
             path = args.results_dir / f"{date}-{name}{suffix}.json"
             path.write_text(json.dumps(result, indent=2) + "\n")
@@ -749,6 +764,8 @@ def main(argv: list[str] | None = None) -> int:
         print("Profiled run: pyinstrument slows the server, so these figures only say where")
         print(f"the time goes ({args.results_dir}/{date}-profile-<db>.txt), not how fast it is.")
     print(table(results))
+    print()
+    print(peer_bench.table(results, peer))
     took = time.monotonic() - began
     print(f"\n{facts['cpu_count']} CPUs, Python {facts['python']}; took {took:.0f} s")
     errors = [f"{r['database']}: {e}" for r in results for e in r["errors"]]

@@ -46,7 +46,7 @@ def test_quick_benchmark_measures_every_scenario(tmp_path: Path) -> None:
     databases = _databases()
     done = subprocess.run(
         [sys.executable, "-m", "bench.run", "--quick", "--results-dir", str(tmp_path)]
-        + ["--databases", ",".join(databases)],
+        + ["--databases", ",".join(databases), "--no-peer"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -61,6 +61,7 @@ def test_quick_benchmark_measures_every_scenario(tmp_path: Path) -> None:
         result = json.loads(path.read_text())
         assert result["database"] == database
         assert result["quick"] is True
+        assert result["peer"] == {"status": "not run (--no-peer)", "comparison": []}
         assert result["database_version"].lower().startswith(database[:6])
         machine = result["machine"]
         assert machine["cpu_count"] >= 1
