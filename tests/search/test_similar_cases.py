@@ -124,11 +124,11 @@ async def test_a_reply_reopening_a_solved_case_takes_it_out(
 
 
 async def test_recall_at_5_on_the_labelled_set(database: Database, settings: Settings) -> None:
-    """Measured 0.790 (SQLite, BM25) and 0.749 (PostgreSQL, ts_rank) on 184 cases in 20
-    families; hit@5 1.000 and 0.995. The floors sit just below."""
+    """Measured 0.767 (SQLite, BM25) and 0.741 (PostgreSQL, ts_rank) on 229 cases in 25
+    families; hit@5 0.991 and 0.987. The floors sit just below."""
     quality = await evaluate(database, settings, labelled_cases())
-    assert quality.cases >= 180
+    assert quality.cases >= 200
     assert quality.families >= 20
-    floor = 0.77 if database.is_sqlite else 0.73
+    floor = 0.75 if database.is_sqlite else 0.72
     assert quality.recall_at_5 >= floor
     assert quality.hit_at_5 >= 0.98
