@@ -42,8 +42,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "backend" in metafunc.fixturenames:
-        only_pg = metafunc.definition.get_closest_marker("postgres_only") is not None
-        metafunc.parametrize("backend", ["postgresql"] if only_pg else list(BACKENDS))
+        marker = metafunc.definition.get_closest_marker
+        only_pg = marker("postgres_only") is not None
+        only_sqlite = marker("sqlite_only") is not None
+        backends = ["postgresql"] if only_pg else ["sqlite"] if only_sqlite else list(BACKENDS)
+        metafunc.parametrize("backend", backends)
 
 
 @pytest.fixture(scope="session")
