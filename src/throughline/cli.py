@@ -87,7 +87,9 @@ def migrate() -> None:
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
-    workers: Annotated[int, typer.Option(help="Web processes (PostgreSQL for more than 1)")] = 1,
+    workers: Annotated[
+        int, typer.Option(help="Web processes, each with the embedded worker when it is on")
+    ] = 1,
     demo: Annotated[
         bool, typer.Option(help="Create the demo workspace on an empty database")
     ] = True,

@@ -116,7 +116,9 @@ class Database:
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
             writer = _make_sqlite_engine(url, immediate=True, pool_size=pool_size)
             reader = _make_sqlite_engine(url, immediate=False, pool_size=pool_size)
-            return cls(writer=writer, reader=reader, is_sqlite=True)
+            on_disk = database if database and database != ":memory:" else None
+            hub = Hub(None, sqlite_path=on_disk)
+            return cls(writer=writer, reader=reader, is_sqlite=True, hub=hub)
         engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size)
         listen_to = make_url(url).set(drivername="postgresql").render_as_string(False)
         return cls(writer=engine, reader=engine, is_sqlite=False, hub=Hub(listen_to))

@@ -247,7 +247,6 @@ def _reply_from_another_process(job: tuple[str, str], start: Any, results: Any) 
     results.put(asyncio.run(reply()))
 
 
-@pytest.mark.postgres_only
 async def test_a_reply_written_by_another_process_reaches_the_open_work_list(
     client: httpx.AsyncClient, database: Database, settings: Settings, people: Personas
 ) -> None:

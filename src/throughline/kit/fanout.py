@@ -3,10 +3,14 @@
 A write that changes what a rep sees names what changed as short keys (``r12``: rep
 12's work list, ``c345``: case 345's page). On PostgreSQL the unit of work sends them
 with ``pg_notify`` in its own transaction (so they arrive only if it commits), and
-every process keeps ONE listening connection that hands them to its hub; on SQLite
-(one process: web and the embedded worker) the commit hands them to the hub directly.
-The hub wakes only the streams subscribed to those keys. Nothing here polls per page:
-the database work is per write and per process, never per open tab.
+every process keeps ONE listening connection that hands them to its hub. On SQLite the
+commit hands them to this process's hub directly, and writes them in a row of
+``live_changes`` in the same transaction; every process's hub reads the rows it did
+not write itself, once every ``TAIL_SECONDS`` while a page is open and only when the
+database changed (``PRAGMA data_version``), so a second web process, the worker or a
+command wakes the pages too. The hub wakes only the streams subscribed to those keys.
+Nothing here polls per page: the database work is per write and per process, never
+per open tab.
 """
 
 from __future__ import annotations
@@ -14,6 +18,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import secrets
+import sqlite3
 from collections.abc import Awaitable, Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +38,10 @@ BACKOFF_FIRST = 0.1
 BACKOFF_CAP = 5.0
 # A listening connection is asked "still there?" this often (a dead TCP peer says nothing).
 PING_SECONDS = 15.0
+# SQLite: how often a process with open pages looks for the other processes' changes.
+TAIL_SECONDS = 0.2
+# SQLite: how many change rows stay (older ones are deleted by the writers, in passing).
+KEEP_CHANGES = 2_000
 
 
 def rep_key(rep_id: int) -> str:
@@ -78,9 +89,13 @@ class _Job:
 class Hub:
     """One per process and database: subscriptions by key, the listener, periodic chores."""
 
-    def __init__(self, dsn: str | None) -> None:
-        # ``dsn``: a plain PostgreSQL URL to LISTEN on; None for the in-process path.
+    def __init__(self, dsn: str | None, *, sqlite_path: str | None = None) -> None:
+        # ``dsn``: a plain PostgreSQL URL to LISTEN on; None for SQLite or in-process only.
+        # ``sqlite_path``: the SQLite file whose ``live_changes`` this hub reads.
         self.dsn = dsn
+        self.sqlite_path = sqlite_path
+        # Names the rows of ``live_changes`` this hub's own process wrote.
+        self.origin = f"{os.getpid()}-{secrets.token_hex(6)}"
         self._subscribers: dict[str, set[Subscription]] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._jobs: dict[str, _Job] = {}
@@ -108,6 +123,11 @@ class Hub:
                     waiting.discard(subscription)
                     if not waiting:
                         del self._subscribers[key]
+
+    @property
+    def hears_everything(self) -> bool:
+        """Whether every write, of any process, reaches this hub now."""
+        return (self.dsn is None and self.sqlite_path is None) or self.listening.is_set()
 
     def topics(self) -> set[str]:
         return set(self._subscribers)
@@ -160,6 +180,14 @@ class Hub:
         self._tasks.append(asyncio.create_task(self._chores()))
         if self.dsn is not None:
             self._tasks.append(asyncio.create_task(self._listen()))
+        elif self.sqlite_path is not None:
+            # Where to start is read now, before the subscribing page looks at its data.
+            try:
+                start: tuple[sqlite3.Connection, int] | None = self._open_tail()
+            except sqlite3.Error as exc:
+                log.warning("live changes cannot be read (%s)", exc)
+                start = None
+            self._tasks.append(asyncio.create_task(self._tail(start)))
         else:
             self.listening.set()
 
@@ -199,6 +227,76 @@ class Hub:
                     connection.terminate()
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, BACKOFF_CAP)
+
+    # -- SQLite: the other processes' rows of live_changes -----------------------------------
+    def _open_tail(self) -> tuple[sqlite3.Connection, int]:
+        assert self.sqlite_path is not None
+        connection = sqlite3.connect(self.sqlite_path, isolation_level=None)
+        try:
+            newest = connection.execute("SELECT coalesce(max(id), 0) FROM live_changes")
+            return connection, int(newest.fetchone()[0])
+        except sqlite3.Error:
+            connection.close()
+            raise
+
+    async def _tail(self, start: tuple[sqlite3.Connection, int] | None) -> None:
+        connection, last = start or (None, -1)
+        version = -1
+        if connection is not None:
+            self.listening.set()
+        try:
+            while True:
+                try:
+                    if connection is None:
+                        connection, newest = self._open_tail()
+                        # Whatever was written while this hub could not read: every open
+                        # stream looks once.
+                        self.publish(None)
+                        last, version = newest, -1
+                        self.listening.set()
+                    now = connection.execute("PRAGMA data_version").fetchone()[0]
+                    if now != version:
+                        version = now
+                        last = self._read_changes(connection, last)
+                except sqlite3.Error as exc:
+                    log.warning(
+                        "live changes cannot be read (%s); again in %.1f s", exc, BACKOFF_CAP
+                    )
+                    self.listening.clear()
+                    self.reconnects += 1
+                    if connection is not None:
+                        connection.close()
+                        connection = None
+                    await asyncio.sleep(BACKOFF_CAP)
+                    continue
+                await asyncio.sleep(TAIL_SECONDS)
+        finally:
+            if connection is not None:
+                connection.close()
+
+    def _read_changes(self, connection: sqlite3.Connection, last: int) -> int:
+        # Short reads of an indexed range: run in place, like the writer (kit/sqlite_loop.py).
+        rows = connection.execute(
+            "SELECT id, origin, keys FROM live_changes WHERE id > ? ORDER BY id", (last,)
+        ).fetchall()
+        if not rows:
+            return last
+        if rows[0][0] > last + 1:
+            # Rows were deleted before this hub read them: it cannot know what changed.
+            self.publish(None)
+            return int(rows[-1][0])
+        keys: set[str] = set()
+        for _id, origin, payload in rows:
+            if origin == self.origin:
+                continue
+            decoded = decode(payload)
+            if decoded is None:
+                self.publish(None)
+                return int(rows[-1][0])
+            keys |= decoded
+        if keys:
+            self.publish(keys)
+        return int(rows[-1][0])
 
     async def close(self) -> None:
         for task in self._tasks:

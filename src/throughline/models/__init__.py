@@ -21,7 +21,7 @@ from throughline.models.cues import CaseFrustration, CustomerProficiency, StepJu
 from throughline.models.escalation import Escalation
 from throughline.models.flows import FlowAnswer, FlowDefinition, FlowRun, PhoneCall
 from throughline.models.knowledge import Article
-from throughline.models.ops import AuditEntry, OutboxMessage, WorkerHeartbeat
+from throughline.models.ops import AuditEntry, LiveChange, OutboxMessage, WorkerHeartbeat
 from throughline.models.people import Customer, Identity, Rep, Team, TeamMember
 from throughline.models.policy import DeskPolicy
 from throughline.models.portal import ChatPresence, CustomerSession, MagicLink
@@ -35,6 +35,7 @@ __all__ = [
     "Action",
     "Article",
     "AuditEntry",
+    "LiveChange",
     "Base",
     "Case",
     "CaseAttention",

@@ -57,3 +57,16 @@ class WorkerHeartbeat(Base):
     name: Mapped[str] = mapped_column(String(100), primary_key=True)
     seen_at: Mapped[datetime]
     details: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+
+
+class LiveChange(IdMixin, Base):
+    """What one SQLite unit of work changed, for the live pages of the other processes.
+
+    PostgreSQL says the same with ``NOTIFY``; on SQLite each process's hub reads the rows
+    written after the last it saw (``kit/fanout.py``). Only the newest few thousand stay.
+    """
+
+    __tablename__ = "live_changes"
+
+    origin: Mapped[str] = mapped_column(String(40))  # the hub that wrote it hears it itself
+    keys: Mapped[str] = mapped_column(Text)

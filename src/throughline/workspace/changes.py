@@ -4,8 +4,9 @@ Every flush notes which work lists and case pages its rows change (a case, its o
 and new owner; a row with a ``case_id``; a rep). Statements that bypass the ORM's
 flush (Core ``update``/``delete``) name theirs with :func:`touch`. Just before the
 unit of work commits, PostgreSQL gets one ``pg_notify`` in the same transaction
-(delivered to every process's listener only if the commit succeeds); SQLite's
-commit hands the keys to this process's hub. See ``kit/fanout.py``.
+(delivered to every process's listener only if the commit succeeds); on SQLite the
+keys go into a row of ``live_changes`` in the same transaction (the other processes'
+hubs read it) and the commit hands them to this process's hub. See ``kit/fanout.py``.
 """
 
 from __future__ import annotations
@@ -14,16 +15,17 @@ from collections.abc import Iterable
 from itertools import chain
 from typing import Any
 
-from sqlalchemy import event, inspect, text
+from sqlalchemy import event, insert, inspect, text
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
-from throughline.kit.fanout import CHANNEL, Hub, case_key, encode, rep_key
-from throughline.models import Case, Rep
+from throughline.kit.fanout import CHANNEL, KEEP_CHANGES, Hub, case_key, encode, rep_key
+from throughline.models import Case, LiveChange, Rep
 
 _KEYS = "live_keys"
 _HUB = "live_hub"
 _NOTIFY = text("SELECT pg_notify(:channel, :payload)")
+_PRUNE = text("DELETE FROM live_changes WHERE id <= :below")
 
 
 class LiveSession(Session):
@@ -78,12 +80,21 @@ def _collect(session: Session, _context: Any) -> None:
 @event.listens_for(LiveSession, "before_commit")
 def _notify(session: Session) -> None:
     hub: Hub | None = session.info.get(_HUB)
-    if hub is None or hub.dsn is None:
+    if hub is None or (hub.dsn is None and hub.sqlite_path is None):
         return
     session.flush()  # the commit would flush after this hook: collect its keys now
     keys = session.info.get(_KEYS)
-    if keys:
+    if not keys:
+        return
+    if hub.dsn is not None:
         session.execute(_NOTIFY, {"channel": CHANNEL, "payload": encode(keys)})
+        return
+    written = session.scalar(
+        insert(LiveChange).values(origin=hub.origin, keys=encode(keys)).returning(LiveChange.id)
+    )
+    # One write in KEEP_CHANGES also deletes the rows every process has long read.
+    if written is not None and written % KEEP_CHANGES == 0:
+        session.execute(_PRUNE, {"below": written - KEEP_CHANGES})
 
 
 @event.listens_for(LiveSession, "after_commit")
@@ -91,7 +102,7 @@ def _publish(session: Session) -> None:
     hub: Hub | None = session.info.get(_HUB)
     keys = session.info.pop(_KEYS, None)
     if hub is not None and hub.dsn is None and keys:
-        hub.publish(keys)
+        hub.publish(keys)  # this process's pages at once; the others' read live_changes
 
 
 @event.listens_for(LiveSession, "after_rollback")

@@ -168,8 +168,8 @@ async def stream_rep(request: Request) -> int:
     database: Database = request.app.state.database
     hub = database.hub
     now = utcnow()
-    # Remembered only while this process hears every sign-out (on PostgreSQL: listening).
-    trusted = hub.dsn is None or hub.listening.is_set()
+    # Remembered only while this process hears every sign-out (its listener or tail is up).
+    trusted = hub.hears_everything
     if token and len(token) <= 200:
         hashed = hash_secret(token)
         known: dict[str, tuple[Any, ...]] = hub.state.setdefault("signed-in", {})
