@@ -19,6 +19,8 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from throughline.cases.rules import Status
 from throughline.models import Case, Rep
@@ -94,9 +96,15 @@ async def add_load(session: AsyncSession, changes: Mapping[int, int]) -> None:
 
 
 async def mark_assigned(session: AsyncSession, rep_id: int, now: datetime) -> None:
-    await session.execute(
+    counted = await session.scalar(
         update(Rep)
         .where(Rep.id == rep_id)
         .values(active_cases=Rep.active_cases + 1, last_assigned_at=now)
+        .returning(Rep.active_cases)
         .execution_options(synchronize_session=False)
     )
+    # The rep's row in this session says what the database now says (no reload needed).
+    rep = session.identity_map.get(identity_key(Rep, rep_id))
+    if isinstance(rep, Rep) and counted is not None:
+        set_committed_value(rep, "active_cases", counted)
+        set_committed_value(rep, "last_assigned_at", now)

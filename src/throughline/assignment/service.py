@@ -20,6 +20,7 @@ from throughline.models import Case, CaseAttention, Rep
 
 # Bounds the work one trigger does inside one transaction; the worker's sweep does the rest.
 MAX_PER_TRIGGER = 50
+HELD = "held_rows"
 
 
 def _load(rep: Rep) -> RepLoad:
@@ -39,6 +40,9 @@ async def _give(
     note: str | None = None,
 ) -> None:
     """Record the case's owner and put it on the owner's work list as new to them."""
+    # The session's identity map holds rows weakly: keep the owner for the rest of the unit
+    # of work, which names them (the API's answer, the customer's notice) without a reload.
+    session.info.setdefault(HELD, []).append(rep)
     previous = case.owner_id
     case.owner_id = rep.id
     case.assigned_at = now

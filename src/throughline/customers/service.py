@@ -16,7 +16,7 @@ from throughline.customers.rules import normalize_identity
 from throughline.kit.actors import Actor
 from throughline.kit.audit import audit
 from throughline.kit.errors import Conflict, InvalidInput, NotFound
-from throughline.kit.queries import valid_id
+from throughline.kit.queries import insert_unless_present, valid_id
 from throughline.models import Base, Case, Customer, Identity
 
 
@@ -37,27 +37,28 @@ async def find_or_create(
     normalized = normalize_identity(kind, value)
     customer = await repository.by_identity(session, kind, normalized)
     if customer is None:
-        try:
-            # A savepoint: when another request creates the same address at the
-            # same moment, we lose the race politely and use theirs.
-            async with session.begin_nested():
-                customer = Customer(
-                    name=name.strip() or normalized,
-                    email=normalized if kind == "email" else None,
-                    plan_tier=plan_tier,
-                    environment=dict(environment or {}),
-                    created_at=now,
-                )
-                session.add(customer)
-                await session.flush()
-                session.add(
-                    Identity(customer_id=customer.id, kind=kind, value=normalized, created_at=now)
-                )
+        customer = Customer(
+            name=name.strip() or normalized,
+            email=normalized if kind == "email" else None,
+            plan_tier=plan_tier,
+            environment=dict(environment or {}),
+            created_at=now,
+        )
+        session.add(customer)
+        await session.flush()
+        # One statement that cannot fail: when another request gave the same address to a
+        # customer of its own at the same moment, we lose the race politely and use theirs.
+        claimed = await session.scalar(
+            insert_unless_present(session, Identity, key=["kind", "value"])
+            .values(customer_id=customer.id, kind=kind, value=normalized, created_at=now)
+            .returning(Identity.id)
+        )
+        if claimed is not None:
             return customer
-        except IntegrityError:
-            customer = await repository.by_identity(session, kind, normalized)
-            if customer is None:
-                raise
+        await session.delete(customer)
+        customer = await repository.by_identity(session, kind, normalized)
+        if customer is None:
+            raise Conflict(f"{kind} {normalized}: held by a customer being removed; try again")
     if plan_tier is not None:
         customer.plan_tier = plan_tier
     if environment:
