@@ -33,6 +33,14 @@ from throughline.kit import sqlite_loop
 from throughline.kit.fanout import Hub
 from throughline.workspace import changes
 
+SETTINGS = "settings"
+
+
+def session_settings(session: AsyncSession) -> Settings | None:
+    """The settings of the process whose :class:`Database` opened this session."""
+    found: Settings | None = session.info.get(SETTINGS)
+    return found
+
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
@@ -100,6 +108,10 @@ class Database:
     hub: Hub = field(default_factory=lambda: Hub(None))
     # Statements this process sent (its /healthz says; the live-updates benchmark reads it).
     statements: int = 0
+    # The process's settings, when it has them: every session carries them in ``info``
+    # (``SETTINGS``), so a rule deep in a service (the desk's working hours) finds the
+    # desk's policy without every caller passing it.
+    settings: Settings | None = None
 
     def __post_init__(self) -> None:
         def count(*_args: Any) -> None:
@@ -125,14 +137,18 @@ class Database:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
-        return cls.connect(settings.resolved_database_url, pool_size=settings.db_pool_size)
+        database = cls.connect(settings.resolved_database_url, pool_size=settings.db_pool_size)
+        database.settings = settings
+        return database
 
     def sessionmaker(self, *, write: bool) -> async_sessionmaker[AsyncSession]:
+        options = changes.session_options(self.hub)
+        options["info"] = {**options["info"], SETTINGS: self.settings}
         return async_sessionmaker(
             self.writer if write else self.reader,
             expire_on_commit=False,
             autoflush=True,
-            **changes.session_options(self.hub),
+            **options,
         )
 
     @asynccontextmanager

@@ -9,11 +9,11 @@ from sqlalchemy import select
 
 from tests.builders import Personas, create_case
 from tests.workspace.support import give_password, post, sign_in, text_of
-from throughline.cases.rules import Status
-from throughline.cases.service import set_status
+from throughline.cases.rules import OwnerAct, Status
+from throughline.cases.service import owner_worked, set_status
 from throughline.db import Database
-from throughline.kit.actors import SYSTEM
-from throughline.models import Case, Team, utcnow
+from throughline.kit.actors import SYSTEM, Actor
+from throughline.models import Case, Rep, Team, utcnow
 from throughline.schedules.rules import DAY_NAMES
 
 TARGETS = {f"severity_{n}": h for n, h in zip((1, 2, 3, 4), ("1", "4", "24", "72"), strict=True)}
@@ -103,3 +103,42 @@ async def test_time_waiting_on_the_customer_moves_the_due_time_on(
         assert case is not None
         assert case.due_at == due + timedelta(hours=30)
         assert case.waiting_since is None
+
+
+async def test_waiting_time_left_by_the_owners_act_counts_the_desks_hours_too(
+    client: httpx.AsyncClient, database: Database, people: Personas
+) -> None:
+    """The owner escalating a case that waited on the customer: only the working hours of
+    the wait move the due time on, as when the customer's reply ends the wait."""
+    hours, first = one_hour_a_day()
+    await give_password(database, people.lead, role="admin")
+    await sign_in(client, people.lead)
+    billing = await team_id(database, "Billing")
+    saved = await post(
+        client, "/app/admin/schedules", who=f"team:{billing}", time_zone="UTC", hours=hours
+    )
+    assert saved.status_code == 303, saved.text
+    on = await post(
+        client, "/app/admin/targets", **TARGETS, **ESCALATIONS,
+        business_hours="on", hours_team=str(billing),
+    )  # fmt: skip
+    assert on.status_code == 303, on.text
+    number = int((await create_case(client, people.owner))["number"].removeprefix("TL-"))
+    async with database.unit_of_work() as session:
+        case = await session.get(Case, number)
+        assert case is not None
+        due = case.due_at
+        # Waiting from the start of one working hour until 30 hours later: two working
+        # hours of it (one each day), not thirty.
+        await set_status(session, case, Status.WAITING_ON_CUSTOMER, actor=SYSTEM, now=first)
+        owner = await session.get(Rep, people.owner.id)
+        assert owner is not None
+        await owner_worked(
+            session, case, Actor.of_rep(owner), OwnerAct.ESCALATE, now=first + timedelta(hours=30)
+        )
+    async with database.unit_of_work(write=False) as session:
+        case = await session.get(Case, number)
+        assert case is not None
+        assert case.status == Status.WAITING_ON_TEAM
+        # Two more working hours at one a day: the due time is two days later, same hour.
+        assert case.due_at == due + timedelta(days=2)

@@ -31,6 +31,7 @@ from throughline.channels.delivery import Notice, tell_customer
 from throughline.config import Settings
 from throughline.cues import service as frustration
 from throughline.customers import service as customers
+from throughline.db import session_settings
 from throughline.kit.actors import SYSTEM, Actor
 from throughline.kit.audit import audit
 from throughline.kit.errors import Conflict, Forbidden, InvalidInput
@@ -174,6 +175,7 @@ async def set_status(
     if new_status == Status.WAITING_ON_CUSTOMER:
         case.waiting_since = now
     elif old == Status.WAITING_ON_CUSTOMER and case.waiting_since is not None:
+        settings = settings or session_settings(session)
         calendar = desk_calendar(settings) if settings is not None else None
         case.due_at = due_after_waiting(case.due_at, case.waiting_since, now, calendar)
         for attention in await repository.attention_of(session, case.id):
