@@ -7,6 +7,7 @@ wrong field is named on the page itself, with the customer's text kept.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from datetime import datetime
 from typing import Any
@@ -439,15 +440,18 @@ async def _status_context(
     return {
         "view": view,
         "token": token,
-        "version": _version(case.status, last_id),
+        "version": _version(case.status, last_id, view.owner_back_words),
         "rating_action": satisfaction.offered(settings, case),
         "current": rating_of(case.satisfaction),
         "ratings": RATINGS,
     }
 
 
-def _version(status: str, last_entry_id: int) -> str:
-    return f"{status}.{last_entry_id}"
+def _version(status: str, last_entry_id: int, owner_back: str | None) -> str:
+    """What the live panel shows, in short: the status, the newest entry, and when the owner
+    is back (which changes with their shift, not with the case)."""
+    back = hashlib.sha256((owner_back or "").encode()).hexdigest()[:8]
+    return f"{status}.{last_entry_id}.{back}"
 
 
 @router.get("/status/{token}")
