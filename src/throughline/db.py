@@ -60,17 +60,22 @@ def _sqlite_reader_on_connect(dbapi_connection: Any, record: Any) -> None:
     cursor.close()
 
 
-def _make_sqlite_engine(url: str, *, immediate: bool, pool_size: int) -> AsyncEngine:
+def _make_sqlite_engine(
+    url: str, *, immediate: bool, pool_size: int, in_loop: bool = False
+) -> AsyncEngine:
     # SQLite has one writer at a time. With one writing connection per process, writers
     # wait their turn in the pool's queue; with several they would wait in SQLite's busy
     # handler, which sleeps in steps of up to 100 ms (2 s p99 under 16 concurrent writes).
-    # That connection runs its statements on the event loop's thread (kit/sqlite_loop.py).
-    if immediate:
+    # That connection runs its statements on the event loop's thread (kit/sqlite_loop.py),
+    # and so do the lookups' (``in_loop``: reads of a row or two by key, e.g. the sign-in).
+    if immediate or in_loop:
         engine = create_async_engine(
             url,
-            async_creator=sqlite_loop.connector(str(make_url(url).database)),
-            pool_size=1,
-            max_overflow=0,
+            async_creator=sqlite_loop.connector(
+                str(make_url(url).database), busy_ms=0 if immediate else 100
+            ),
+            pool_size=1 if immediate else 2,
+            max_overflow=0 if immediate else pool_size,
             pool_timeout=60,
         )
         event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
@@ -99,11 +104,13 @@ def _make_sqlite_engine(url: str, *, immediate: bool, pool_size: int) -> AsyncEn
 
 @dataclass
 class Database:
-    """The engines of one process: a writer and a reader (the same one on PostgreSQL)."""
+    """The engines of one process: a writer, a reader and one for lookups by key (on
+    PostgreSQL all three are the same engine)."""
 
     writer: AsyncEngine
     reader: AsyncEngine
     is_sqlite: bool
+    lookup: AsyncEngine | None = None
     # Wakes the live pages of this process (work lists, case pages); see kit/fanout.py.
     hub: Hub = field(default_factory=lambda: Hub(None))
     # Statements this process sent (its /healthz says; the live-updates benchmark reads it).
@@ -114,10 +121,13 @@ class Database:
     settings: Settings | None = None
 
     def __post_init__(self) -> None:
+        if self.lookup is None:
+            self.lookup = self.reader
+
         def count(*_args: Any) -> None:
             self.statements += 1
 
-        for engine in {self.writer, self.reader}:
+        for engine in {self.writer, self.reader, self.lookup}:
             event.listen(engine.sync_engine, "before_cursor_execute", count)
 
     @classmethod
@@ -129,8 +139,13 @@ class Database:
             writer = _make_sqlite_engine(url, immediate=True, pool_size=pool_size)
             reader = _make_sqlite_engine(url, immediate=False, pool_size=pool_size)
             on_disk = database if database and database != ":memory:" else None
+            lookup = (
+                _make_sqlite_engine(url, immediate=False, pool_size=pool_size, in_loop=True)
+                if on_disk
+                else reader
+            )
             hub = Hub(None, sqlite_path=on_disk)
-            return cls(writer=writer, reader=reader, is_sqlite=True, hub=hub)
+            return cls(writer=writer, reader=reader, lookup=lookup, is_sqlite=True, hub=hub)
         engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size)
         listen_to = make_url(url).set(drivername="postgresql").render_as_string(False)
         return cls(writer=engine, reader=engine, is_sqlite=False, hub=Hub(listen_to))
@@ -141,11 +156,14 @@ class Database:
         database.settings = settings
         return database
 
-    def sessionmaker(self, *, write: bool) -> async_sessionmaker[AsyncSession]:
+    def sessionmaker(
+        self, *, write: bool, lookup: bool = False
+    ) -> async_sessionmaker[AsyncSession]:
         options = changes.session_options(self.hub)
         options["info"] = {**options["info"], SETTINGS: self.settings}
+        engine = self.writer if write else self.lookup if lookup else self.reader
         return async_sessionmaker(
-            self.writer if write else self.reader,
+            engine,
             expire_on_commit=False,
             autoflush=True,
             **options,
@@ -153,14 +171,16 @@ class Database:
 
     @asynccontextmanager
     async def unit_of_work(
-        self, *, write: bool = True, durable: bool = False
+        self, *, write: bool = True, durable: bool = False, lookup: bool = False
     ) -> AsyncIterator[AsyncSession]:
         """A session that commits once when the block succeeds, rolls back otherwise.
 
         ``durable``: the commit must survive a power cut, not only a crash (SQLite's
         ``synchronous=FULL`` for this transaction; PostgreSQL's commits always are).
+        ``lookup``: a read of a few rows by key (who signed in), which on SQLite runs on
+        the event loop's thread rather than paying a hop to aiosqlite's per statement.
         """
-        async with self.sessionmaker(write=write)() as session:
+        async with self.sessionmaker(write=write, lookup=lookup)() as session:
             if durable and self.is_sqlite:
                 await session.connection(execution_options={"durable": True})
             try:
@@ -175,6 +195,6 @@ class Database:
 
     async def dispose(self) -> None:
         await self.hub.close()
-        await self.writer.dispose()
-        if self.reader is not self.writer:
-            await self.reader.dispose()
+        for engine in {self.writer, self.reader, self.lookup}:
+            if engine is not None:
+                await engine.dispose()

@@ -61,7 +61,7 @@ async def _current_rep(
     """
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("missing rep token: send 'Authorization: Bearer <token>'")
-    async with database.unit_of_work(write=False) as session:
+    async with database.unit_of_work(write=False, lookup=True) as session:
         rep = await reps.by_token_hash(session, hash_secret(credentials.credentials))
         if rep is None:
             raise Unauthorized("unknown or revoked rep token")

@@ -17,7 +17,9 @@ sleeps, up to the same 30 s the busy timeout gave before. Inside the
 transaction the lock is this connection's: nothing there waits.
 
 Readers keep aiosqlite: a report or a search at a million cases may take
-tens of milliseconds, and the loop serves other requests meanwhile.
+tens of milliseconds, and the loop serves other requests meanwhile. Only
+lookups of a row or two by key (who is signed in, on every request) run in
+place too, on connections of their own.
 
 The object below is what SQLAlchemy's aiosqlite dialect expects of an
 ``aiosqlite.Connection`` (its ``async_creator`` hook hands it over), so the
@@ -175,14 +177,19 @@ class Connection:
             self._conn.close()
 
 
-def connector(path: str) -> Callable[[], Any]:
-    """The ``async_creator`` of a SQLite writer engine on the file at ``path``."""
+def connector(path: str, *, busy_ms: int = 0) -> Callable[[], Any]:
+    """The ``async_creator`` of an engine on the SQLite file at ``path``.
+
+    ``busy_ms``: 0 for the writer (its waits are asynchronous, above); a little for a
+    reader, which in WAL mode waits only in rare moments (another connection rebuilding
+    the WAL index) and then for microseconds.
+    """
 
     async def connect() -> Connection:
         # check_same_thread=False: SQLAlchemy may close a connection it lost from the
         # garbage collector's thread; every statement still runs on the loop's thread.
         connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        connection.execute("PRAGMA busy_timeout=0")
+        connection.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
         return Connection(connection)
 
     return connect

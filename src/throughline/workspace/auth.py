@@ -243,7 +243,7 @@ async def signed_in_rep(request: Request) -> Rep:
     if not token or len(token) > 200:
         raise _to_sign_in(request)
     database: Database = request.app.state.database
-    async with database.unit_of_work(write=False) as session:
+    async with database.unit_of_work(write=False, lookup=True) as session:
         rep = await rep_for_token(session, token, now=utcnow())
         if rep is None:
             raise _to_sign_in(request)

@@ -177,7 +177,7 @@ async def stream_rep(request: Request) -> int:
         if trusted and remembered is not None and remembered[1] > now:
             return int(remembered[0])
         known.pop(hashed, None)
-        async with database.unit_of_work(write=False) as session:
+        async with database.unit_of_work(write=False, lookup=True) as session:
             found = (
                 await session.execute(
                     select(RepSession.rep_id, RepSession.expires_at)
