@@ -33,6 +33,10 @@ from throughline.search.schema import INDEXED_KINDS
 # desk of millions of messages wants the best of the recent ones, and every search stays
 # bounded however common its words are.
 RANKED_CANDIDATES = 2000
+# "Solved before" ranks the newest this many resolved cases sharing a word with the new one:
+# the fixes a rep can still apply are the recent ones, and the panel stays bounded on a desk
+# of a million resolved cases whose common words ("printer", "offline") match most of them.
+SOLVED_CANDIDATES = 1000
 SNIPPET_WORDS = 18
 
 _KINDS = ", ".join(f"'{kind}'" for kind in INDEXED_KINDS)
@@ -246,6 +250,10 @@ async def _search_postgresql(
     candidates = select(_docs.c.id, _docs.c.scope, _docs.c.case_id, _docs.c.document).where(
         _docs.c.document.op("@@")(tsquery)
     )
+    if only is not None:
+        # Through the articles table: a few primary-key lookups, where the GIN index would
+        # hand over every message of the desk sharing a word, to be dropped by the scope.
+        candidates = candidates.where(_docs.c.id.in_(select(Article.id * 4 + 2)))
     if only == "public":
         candidates = candidates.where(_docs.c.scope == "article public")
     elif only == "article":
@@ -334,31 +342,42 @@ async def solved_like(
     session: AsyncSession, terms: Sequence[str], *, exclude_case_id: int | None, limit: int
 ) -> list[Solved]:
     """Resolved cases sharing the most telling of ``terms`` (any of them), best first:
-    BM25 on SQLite, ``ts_rank`` on PostgreSQL."""
+    BM25 on SQLite, ``ts_rank`` on PostgreSQL, among the newest ``SOLVED_CANDIDATES``
+    resolved cases that share a word."""
     if not terms:
         return []
     if _dialect(session) == "sqlite":
-        score = (-func.bm25(_SOLVED, 2.0, 1.0, 1.0)).label("score")
+        # FTS5 walks the doclists newest rowid first and stops at the limit; bm25 is then
+        # computed for those rows only.
         match = " OR ".join(f'"{term}"' for term in terms)
+        found = select(
+            _solved_fts.c.rowid.label("case_id"),
+            (-func.bm25(_SOLVED, 2.0, 1.0, 1.0)).label("score"),
+        ).where(_SOLVED.op("MATCH")(bindparam("match", match)))
+        if exclude_case_id is not None:
+            found = found.where(_solved_fts.c.rowid != exclude_case_id)
+        candidates = found.order_by(_solved_fts.c.rowid.desc()).limit(SOLVED_CANDIDATES).subquery()
         query = (
-            select(_solved_fts.c.rowid.label("case_id"), score)
-            .where(_SOLVED.op("MATCH")(bindparam("match", match)))
-            .order_by(score.desc(), _solved_fts.c.rowid.desc())
+            select(candidates.c.case_id, candidates.c.score)
+            .order_by(candidates.c.score.desc(), candidates.c.case_id.desc())
             .limit(limit)
         )
-        if exclude_case_id is not None:
-            query = query.where(_solved_fts.c.rowid != exclude_case_id)
     else:
+        # A backward walk of the primary key that stops at the limit: common words fill it
+        # within a few thousand rows, where ranking every match would read most of the table.
         tsquery = _tsquery(terms, " | ")
-        score = func.ts_rank(_solved_pg.c.document, tsquery, 1).label("score")
-        query = (
-            select(_solved_pg.c.case_id, score)
-            .where(_solved_pg.c.document.op("@@")(tsquery))
-            .order_by(score.desc(), _solved_pg.c.case_id.desc())
-            .limit(limit)
+        found_pg = select(_solved_pg.c.case_id, _solved_pg.c.document).where(
+            _solved_pg.c.document.op("@@")(tsquery)
         )
         if exclude_case_id is not None:
-            query = query.where(_solved_pg.c.case_id != exclude_case_id)
+            found_pg = found_pg.where(_solved_pg.c.case_id != exclude_case_id)
+        newest = found_pg.order_by(_solved_pg.c.case_id.desc()).limit(SOLVED_CANDIDATES).subquery()
+        score = func.ts_rank(newest.c.document, tsquery, 1).label("score")
+        query = (
+            select(newest.c.case_id, score)
+            .order_by(score.desc(), newest.c.case_id.desc())
+            .limit(limit)
+        )
     return [Solved(row.case_id, float(row.score)) for row in await session.execute(query)]
 
 
