@@ -137,16 +137,25 @@ class Hub:
         if self._loop is not None and not self._in_loop():
             self._loop.call_soon_threadsafe(self.publish, keys)
             return
+        self.forget(keys)
         if keys is None:
-            self.cache.clear()
             woken = {s for subs in self._subscribers.values() for s in subs}
         else:
-            wanted = set(keys)
-            for cache_key in [k for k in self.cache if not wanted.isdisjoint(k[0])]:
-                del self.cache[cache_key]
-            woken = {s for key in wanted for s in self._subscribers.get(key, ())}
+            woken = {s for key in keys for s in self._subscribers.get(key, ())}
         for subscription in woken:
             subscription.woken.set()
+
+    def forget(self, keys: Collection[str] | None) -> None:
+        """Drop the cached answers about ``keys`` (None: all); the streams are not woken."""
+        if self._loop is not None and not self._in_loop():
+            self._loop.call_soon_threadsafe(self.forget, keys)
+            return
+        if keys is None:
+            self.cache.clear()
+            return
+        wanted = set(keys)
+        for cache_key in [k for k in self.cache if not wanted.isdisjoint(k[0])]:
+            del self.cache[cache_key]
 
     def _in_loop(self) -> bool:
         try:

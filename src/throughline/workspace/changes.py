@@ -101,8 +101,14 @@ def _notify(session: Session) -> None:
 def _publish(session: Session) -> None:
     hub: Hub | None = session.info.get(_HUB)
     keys = session.info.pop(_KEYS, None)
-    if hub is not None and hub.dsn is None and keys:
+    if hub is None or not keys:
+        return
+    if hub.dsn is None:
         hub.publish(keys)  # this process's pages at once; the others' read live_changes
+    else:
+        # The streams wake when the notification comes back, but what this process
+        # remembers about the keys (a sign-in) must not outlive the commit by that trip.
+        hub.forget(keys)
 
 
 @event.listens_for(LiveSession, "after_rollback")
