@@ -16,6 +16,7 @@ from sqlalchemy import (
     Select,
     and_,
     bindparam,
+    cast,
     column,
     func,
     literal_column,
@@ -23,10 +24,17 @@ from sqlalchemy import (
     table,
     text,
 )
+from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from throughline.models import Article, Case, Step, TeamMember
-from throughline.search.rules import MATCH_END, MATCH_START
+from throughline.search.rules import (
+    MATCH_END,
+    MATCH_START,
+    Window,
+    first_window,
+    next_window,
+)
 from throughline.search.schema import INDEXED_KINDS
 
 # A query matching more documents than this ranks the newest this many: a rep searching a
@@ -69,14 +77,18 @@ def rebuild_statements(dialect: str) -> list[str]:
     worked = "string_agg(s.description, '. ' ORDER BY s.id)"
     return [
         "TRUNCATE search_documents, search_solved",
-        "INSERT INTO search_documents (id, scope, case_id, title, body) "
-        "SELECT id * 4, 'case', id, 'TL-' || id || ' ' || subject, "
-        "coalesce(resolution_summary, '') FROM cases",
-        "INSERT INTO search_documents (id, scope, case_id, body) "
-        "SELECT id * 4 + 1, replace(kind, '_', ''), case_id, body "
-        f"FROM timeline_entries WHERE kind IN ({_KINDS}) AND body IS NOT NULL",
-        "INSERT INTO search_documents (id, scope, title, body) "
-        "SELECT id * 4 + 2, 'article ' || visibility, title, body_markdown FROM articles",
+        # In the order they were written, as the triggers would have numbered them.
+        "INSERT INTO search_documents (seq, id, scope, case_id, title, body) "
+        "SELECT row_number() OVER (ORDER BY at, id), id, scope, case_id, title, body FROM ("
+        "SELECT id * 4 AS id, 'case' AS scope, id AS case_id, "
+        "'TL-' || id || ' ' || subject AS title, coalesce(resolution_summary, '') AS body, "
+        "created_at AS at FROM cases "
+        "UNION ALL SELECT id * 4 + 1, replace(kind, '_', ''), case_id, '', body, created_at "
+        f"FROM timeline_entries WHERE kind IN ({_KINDS}) AND body IS NOT NULL "
+        "UNION ALL SELECT id * 4 + 2, 'article ' || visibility, NULL, title, body_markdown, "
+        "created_at FROM articles) AS written ORDER BY 1",
+        "SELECT setval('search_documents_seq', coalesce(max(seq), 0) + 1, false) "
+        "FROM search_documents",
         _solved_insert("search_solved (case_id, subject, problem, fix)", worked),
         "ANALYZE search_documents",
         "ANALYZE search_solved",
@@ -227,8 +239,10 @@ _docs = table(
     column("title"),
     column("body"),
     column("document"),
+    column("seq"),
 )
 _ENGLISH: ColumnElement[Any] = literal_column("'english'")
+_NEWEST = text("SELECT last_value FROM search_documents_seq")
 
 
 def _tsquery(terms: Sequence[str], joiner: str) -> ColumnElement[object]:
@@ -246,13 +260,56 @@ async def _search_postgresql(
     only: str | None,
     any_word: bool,
 ) -> list[Hit]:
-    tsquery = _tsquery(terms, " | " if any_word else " & ")
-    candidates = select(_docs.c.id, _docs.c.scope, _docs.c.case_id, _docs.c.document).where(
-        _docs.c.document.op("@@")(tsquery)
-    )
+    words = _tsquery(terms, " | " if any_word else " & ")
     if only is not None:
         # Through the articles table: a few primary-key lookups, where the GIN index would
         # hand over every message of the desk sharing a word, to be dropped by the scope.
+        ranked = (
+            await session.execute(_ranked(words, filters, only=only), _page(limit, offset))
+        ).all()
+    else:
+        ranked = await _newest_ranked(session, words, filters, _page(limit, offset))
+    if not ranked:
+        return []
+    marks = f"StartSel={MATCH_START}, StopSel={MATCH_END}"
+    options = (
+        f'{marks}, MaxWords={SNIPPET_WORDS}, MinWords=6, MaxFragments=2, FragmentDelimiter=" … "'
+    )
+    headline_options = f"{marks}, HighlightAll=true"
+    shown = await session.execute(
+        select(
+            _docs.c.id,
+            func.ts_headline(_ENGLISH, _docs.c.title, words, headline_options).label("title"),
+            func.ts_headline(_ENGLISH, _docs.c.body, words, options).label("snippet"),
+        ).where(_docs.c.id.in_(bindparam("ids", expanding=True))),
+        {"ids": [row.id for row in ranked]},
+    )
+    texts = {row.id: (row.title, row.snippet) for row in shown}
+    return [
+        Hit(row.id, row.scope, row.case_id, float(row.score), *texts.get(row.id, ("", "")))
+        for row in ranked
+    ]
+
+
+def _page(limit: int, offset: int) -> dict[str, int]:
+    return {"limit": limit, "offset": offset}
+
+
+def _ranked(
+    words: ColumnElement[object],
+    filters: SearchFilter,
+    *,
+    only: str | None = None,
+    spans: bool = False,
+) -> Select[Any]:
+    """The page of the newest ``RANKED_CANDIDATES`` matches, best first, with how many there
+    were; ``spans``: only in the documents the tsquery ``:spans`` names (rules.Window)."""
+    match = words
+    if spans:
+        match = words.op("&&")(cast(bindparam("spans"), TSQUERY))
+    candidates = select(_docs.c.id, _docs.c.seq, _docs.c.scope, _docs.c.case_id, _docs.c.document)
+    candidates = candidates.where(_docs.c.document.op("@@")(match))
+    if only is not None:
         candidates = candidates.where(_docs.c.id.in_(select(Article.id * 4 + 2)))
     if only == "public":
         candidates = candidates.where(_docs.c.scope == "article public")
@@ -262,36 +319,49 @@ async def _search_postgresql(
         candidates = candidates.join(Case, Case.id == _docs.c.case_id).where(
             *_case_conditions(filters)
         )
-    found = candidates.order_by(_docs.c.id.desc()).limit(RANKED_CANDIDATES).subquery()
-    score = func.ts_rank(found.c.document, tsquery).label("score")
-    ranked = (
-        select(found.c.id, found.c.scope, found.c.case_id, score)
-        .order_by(score.desc(), found.c.id.desc())
-        .limit(limit)
-        .offset(offset)
-        .subquery()
-    )
-    marks = f"StartSel={MATCH_START}, StopSel={MATCH_END}"
-    options = (
-        f'{marks}, MaxWords={SNIPPET_WORDS}, MinWords=6, MaxFragments=2, FragmentDelimiter=" … "'
-    )
-    headline_options = f"{marks}, HighlightAll=true"
-    rows = await session.execute(
+    # "seq + 0": the newest matches are taken from the GIN index's bitmap, never by walking
+    # the whole order backwards in search of words that are rare among the newest.
+    newest = (_docs.c.seq + literal_column("0")) if only is None else _docs.c.seq
+    found = candidates.order_by(newest.desc()).limit(RANKED_CANDIDATES).subquery()
+    score = func.ts_rank(found.c.document, words).label("score")
+    return (
         select(
-            ranked.c.id,
-            ranked.c.scope,
-            ranked.c.case_id,
-            ranked.c.score,
-            func.ts_headline(_ENGLISH, _docs.c.title, tsquery, headline_options).label("title"),
-            func.ts_headline(_ENGLISH, _docs.c.body, tsquery, options).label("snippet"),
+            found.c.id,
+            found.c.scope,
+            found.c.case_id,
+            score,
+            func.count().over().label("found"),
         )
-        .join(_docs, _docs.c.id == ranked.c.id)
-        .order_by(ranked.c.score.desc(), ranked.c.id.desc())
+        .order_by(score.desc(), found.c.seq.desc())
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
     )
-    return [
-        Hit(row.id, row.scope, row.case_id, float(row.score), row.title, row.snippet)
-        for row in rows
-    ]
+
+
+async def _newest_ranked(
+    session: AsyncSession,
+    words: ColumnElement[object],
+    filters: SearchFilter,
+    page: dict[str, int],
+) -> Sequence[Any]:
+    """Look in the newest spans of documents, then in bigger ones while they hold fewer than
+    ``RANKED_CANDIDATES`` matches, at last in all: the cost follows the matches ranked, not
+    how many older documents share the words."""
+    # The sequence's last number: documents still being written may lie below it, none above.
+    newest = int(await session.scalar(_NEWEST) or 0)
+    window: Window | None = first_window(newest)
+    while window is not None:
+        ranked = (
+            await session.execute(
+                _ranked(words, filters, spans=True), {**page, "spans": window.tsquery()}
+            )
+        ).all()
+        # (A page past the matches has no rows: it is looked for in the whole index.)
+        found = ranked[0].found if ranked else 0
+        if found >= RANKED_CANDIDATES or window.whole:
+            return ranked
+        window = next_window(window, found, RANKED_CANDIDATES)
+    return (await session.execute(_ranked(words, filters), page)).all()
 
 
 async def search(

@@ -6,7 +6,9 @@ User text is only ever read as words. Punctuation, quotes and operators (``AND``
 
 from __future__ import annotations
 
+import math
 import re
+from dataclasses import dataclass
 from html import escape
 
 from markupsafe import Markup
@@ -42,6 +44,65 @@ _SIMILAR_NOISE = frozenset(
     anyone something anything know tried try trying us one two keep keeps
     """.split()
 )
+
+# PostgreSQL: each document carries a word for the span of 2^shift documents it falls in, for
+# each of these shifts (migration 0014). A search asks first for the newest two spans of the
+# smallest; while they hold fewer matches than it ranks, for as many of the newest spans as the
+# density seen says are needed, of the smallest shift that needs at most MAX_SPANS of them.
+WINDOW_SHIFTS = (15, 17, 19, 21, 23)
+MAX_SPANS = 4
+# How much more than the expected need the next spans are chosen to hold.
+WINDOW_MARGIN = 1.2
+
+
+@dataclass(frozen=True)
+class Window:
+    """The newest ``spans`` spans of 2^``shift`` documents up to document ``newest``."""
+
+    shift: int
+    spans: int
+    newest: int
+
+    @property
+    def begins(self) -> int:
+        return max((self.newest >> self.shift) - self.spans + 1, 0) << self.shift
+
+    @property
+    def size(self) -> int:
+        return self.newest - self.begins + 1
+
+    @property
+    def whole(self) -> bool:
+        """Whether it reaches back to the first document: it is the whole index."""
+        return self.begins == 0
+
+    def tsquery(self) -> str:
+        top = self.newest >> self.shift
+        first = max(top - self.spans + 1, 0)
+        return " | ".join(f"w_{self.shift}_{span}" for span in range(top, first - 1, -1))
+
+
+def first_window(newest: int) -> Window:
+    return Window(WINDOW_SHIFTS[0], 2, newest)
+
+
+def next_window(seen: Window, found: int, wanted: int) -> Window | None:
+    """After ``found`` (< ``wanted``) matches in ``seen``: the spans sized for ``wanted`` at
+    the density seen, or None to ask the whole index."""
+    if found == 0:
+        return None  # the words are rare: the whole index holds few of them
+    need = seen.size * wanted / found * WINDOW_MARGIN
+    for shift in WINDOW_SHIFTS:
+        partial = seen.newest - ((seen.newest >> shift) << shift) + 1
+        spans = 1 + max(math.ceil((need - partial) / (1 << shift)), 0)
+        if spans <= MAX_SPANS:
+            bigger = Window(shift, spans, seen.newest)
+            if bigger.whole:
+                return None
+            if bigger.size > seen.size:
+                return bigger
+    return None
+
 
 # Marks around a match, from the database's snippet function; code points no text carries.
 MATCH_START = "\ue000"
