@@ -951,7 +951,10 @@ class PostgresWriter:
         # COPY with the triggers off (replica role) left the search index empty.
         for statement in rebuild_statements("postgresql"):
             await self.connection.execute(statement)
-        await self.connection.execute("ANALYZE")
+        # What autovacuum would do by itself soon after such a load: the planner statistics,
+        # and the visibility map and hint bits, without which the first reads of every page
+        # write it (a desk that has been running is in this state).
+        await self.connection.execute("VACUUM (ANALYZE)")
 
     async def close(self) -> None:
         await self.connection.close()
