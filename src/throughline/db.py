@@ -188,7 +188,10 @@ class Database:
                 if write:
                     await session.commit()
                 # A read ends with close(), which keeps what was loaded usable after the
-                # block (rollback() would expire it).
+                # block (rollback() would expire it). Closed here, in this task: the
+                # session's own exit closes in a task of its own, after the loop has run
+                # other requests, which meanwhile would each open a connection.
+                await session.close()
             except BaseException:
                 await session.rollback()
                 raise
