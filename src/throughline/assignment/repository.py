@@ -25,17 +25,20 @@ from sqlalchemy.orm.util import identity_key
 from throughline.cases.rules import Status
 from throughline.models import Case, Rep
 
+# Built once (statements are immutable): every arrival asks it.
+_FREE_REP = (
+    select(Rep)
+    .where(Rep.on_shift, Rep.is_active, Rep.active_cases < Rep.capacity)
+    .order_by(Rep.active_cases, Rep.last_assigned_at.asc().nulls_first(), Rep.id)
+    .limit(1)
+    .with_for_update(skip_locked=True, key_share=True)
+    .execution_options(populate_existing=True)
+)
+
 
 async def lock_free_rep(session: AsyncSession) -> Rep | None:
     """The on-shift rep with room who has the fewest active cases, then the longest idle."""
-    return await session.scalar(
-        select(Rep)
-        .where(Rep.on_shift, Rep.is_active, Rep.active_cases < Rep.capacity)
-        .order_by(Rep.active_cases, Rep.last_assigned_at.asc().nulls_first(), Rep.id)
-        .limit(1)
-        .with_for_update(skip_locked=True, key_share=True)
-        .execution_options(populate_existing=True)
-    )
+    return await session.scalar(_FREE_REP)
 
 
 async def lock_next_waiting_case(session: AsyncSession) -> Case | None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, cast
 
-from sqlalchemy import delete, func, literal, select, union_all, update
+from sqlalchemy import bindparam, delete, func, literal, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from throughline.assignment.rules import PastCase
@@ -57,15 +57,25 @@ async def by_token_hash(
     )
 
 
+# Built once (statements are immutable): every arrival asks it.
+_PAST_CASES = (
+    select(Case.owner_id, Case.created_at)
+    .where(Case.customer_id == bindparam("customer_id"), Case.created_at >= bindparam("since"))
+    .order_by(Case.created_at.desc())
+    .limit(20)
+)
+_PAST_CASES_BUT_ONE = _PAST_CASES.where(Case.id != bindparam("exclude"))
+
+
 async def past_cases(
     session: AsyncSession, customer_id: int, *, since: datetime, exclude: int | None = None
 ) -> list[PastCase]:
-    query = select(Case.owner_id, Case.created_at).where(
-        Case.customer_id == customer_id, Case.created_at >= since
-    )
+    parameters: dict[str, object] = {"customer_id": customer_id, "since": since}
+    query = _PAST_CASES
     if exclude is not None:
-        query = query.where(Case.id != exclude)
-    rows = await session.execute(query.order_by(Case.created_at.desc()).limit(20))
+        query = _PAST_CASES_BUT_ONE
+        parameters["exclude"] = exclude
+    rows = await session.execute(query, parameters)
     return [PastCase(owner_id=row.owner_id, created_at=row.created_at) for row in rows]
 
 

@@ -49,9 +49,8 @@ async def find_or_create(
         # One statement that cannot fail: when another request gave the same address to a
         # customer of its own at the same moment, we lose the race politely and use theirs.
         claimed = await session.scalar(
-            insert_unless_present(session, Identity, key=["kind", "value"])
-            .values(customer_id=customer.id, kind=kind, value=normalized, created_at=now)
-            .returning(Identity.id)
+            insert_unless_present(session, Identity, key=["kind", "value"], returning="id"),
+            {"customer_id": customer.id, "kind": kind, "value": normalized, "created_at": now},
         )
         if claimed is not None:
             return customer

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select
+from sqlalchemy import Select, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,14 +30,39 @@ async def one_or_404(
     return found
 
 
+def table_of(model: type[Any]) -> Table:
+    """A mapped class's table: for Core statements on a hot path (no ORM bookkeeping)."""
+    table: Table = model.__table__
+    return table
+
+
 def insert_unless_present(
-    session: AsyncSession, model: type[Any], *, key: list[str]
-) -> postgresql.Insert | sqlite.Insert:
+    session: AsyncSession, model: type[Any], *, key: list[str], returning: str = ""
+) -> Any:
     """An INSERT that does nothing when a row with the same ``key`` exists (both databases).
 
     One statement instead of a savepoint around an insert that may fail: cheaper, and
-    nothing is rolled back.
+    nothing is rolled back. Built once per database kind (statements are immutable).
+    With ``returning`` (a column's name) the statement is a complete Core statement on the
+    model's table, for a hot path that passes its values as parameters and so pays no
+    construction: ``session.scalar(insert_unless_present(session, T, key=[…],
+    returning="id"), {…values…})`` is None when the row was there.
     """
     dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(model).on_conflict_do_nothing(index_elements=key)
+    found = _INSERTS.get((dialect, model, tuple(key), returning))
+    if found is None:
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        if returning:
+            table = table_of(model)
+            found = (
+                insert(table)
+                .on_conflict_do_nothing(index_elements=key)
+                .returning(table.c[returning])
+            )
+        else:
+            found = insert(model).on_conflict_do_nothing(index_elements=key)
+        _INSERTS[(dialect, model, tuple(key), returning)] = found
+    return found
+
+
+_INSERTS: dict[tuple[str, type[Any], tuple[str, ...], str], Any] = {}

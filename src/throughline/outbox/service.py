@@ -16,7 +16,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from throughline.config import Settings
-from throughline.kit.queries import insert_unless_present
+from throughline.kit.queries import insert_unless_present, table_of
 from throughline.models import OutboxMessage
 
 # A handler does its work in the session it is given (committed with "done") and
@@ -24,6 +24,9 @@ from throughline.models import OutboxMessage
 Handler = Callable[[AsyncSession, dict[str, Any], Settings], Awaitable[None]]
 HANDLERS: dict[str, Handler] = {}
 LEASE = timedelta(minutes=5)
+# Built once (statements are immutable): almost every write queues something.
+_OUTBOX = table_of(OutboxMessage)
+_ENQUEUE = sa_insert(_OUTBOX).returning(_OUTBOX.c.id)
 
 
 def handler(topic: str) -> Callable[[Handler], Handler]:
@@ -65,19 +68,20 @@ async def enqueue(
 ) -> int | None:
     """Add work to do after commit; its id, or None when the dedupe key was queued before."""
     insert = (
-        sa_insert(OutboxMessage)
+        _ENQUEUE
         if dedupe_key is None
-        else insert_unless_present(session, OutboxMessage, key=["dedupe_key"])
+        else insert_unless_present(session, OutboxMessage, key=["dedupe_key"], returning="id")
     )
     queued: int | None = await session.scalar(
-        insert.values(
-            topic=topic,
-            payload=payload,
-            dedupe_key=dedupe_key,
-            run_at=run_at or now,
-            attempts=0,
-            created_at=now,
-        ).returning(OutboxMessage.id)
+        insert,
+        {
+            "topic": topic,
+            "payload": payload,
+            "dedupe_key": dedupe_key,
+            "run_at": run_at or now,
+            "attempts": 0,
+            "created_at": now,
+        },
     )
     return queued
 

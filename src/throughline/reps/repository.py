@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from throughline.kit.queries import valid_id
@@ -16,10 +16,14 @@ async def by_ref(session: AsyncSession, ref: str | int) -> Rep | None:
     return await session.scalar(select(Rep).where(Rep.email == str(ref).strip().lower()))
 
 
+# Built once (statements are immutable): every signed-in API request asks it.
+_BY_TOKEN_HASH = select(Rep).where(
+    Rep.token_hash == bindparam("token_hash"), Rep.is_active.is_(True)
+)
+
+
 async def by_token_hash(session: AsyncSession, token_hash: str) -> Rep | None:
-    return await session.scalar(
-        select(Rep).where(Rep.token_hash == token_hash, Rep.is_active.is_(True))
-    )
+    return await session.scalar(_BY_TOKEN_HASH, {"token_hash": token_hash})
 
 
 async def team_by_name(session: AsyncSession, name: str) -> Team | None:

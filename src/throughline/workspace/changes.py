@@ -20,12 +20,14 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from throughline.kit.fanout import CHANNEL, KEEP_CHANGES, Hub, case_key, encode, rep_key
+from throughline.kit.queries import table_of
 from throughline.models import Case, LiveChange, Rep
 
 _KEYS = "live_keys"
 _HUB = "live_hub"
 _NOTIFY = text("SELECT pg_notify(:channel, :payload)")
 _PRUNE = text("DELETE FROM live_changes WHERE id <= :below")
+_WRITE_CHANGE = insert(table_of(LiveChange)).returning(table_of(LiveChange).c.id)
 
 
 class LiveSession(Session):
@@ -89,9 +91,7 @@ def _notify(session: Session) -> None:
     if hub.dsn is not None:
         session.execute(_NOTIFY, {"channel": CHANNEL, "payload": encode(keys)})
         return
-    written = session.scalar(
-        insert(LiveChange).values(origin=hub.origin, keys=encode(keys)).returning(LiveChange.id)
-    )
+    written = session.scalar(_WRITE_CHANGE, {"origin": hub.origin, "keys": encode(keys)})
     # One write in KEEP_CHANGES also deletes the rows every process has long read.
     if written is not None and written % KEEP_CHANGES == 0:
         session.execute(_PRUNE, {"below": written - KEEP_CHANGES})
