@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from tests.builders import Personas, create_case
 from throughline.db import Database
@@ -63,3 +63,27 @@ async def test_a_lock_held_too_long_fails_the_write_with_the_databases_words(
     # Once the lock is free, the same writer works again.
     async with database.unit_of_work() as session:
         assert await session.scalar(select(Case.id).limit(1)) is None
+
+
+@pytest.mark.sqlite_only
+async def test_many_sign_ins_at_once_share_the_lookup_connections(
+    client: httpx.AsyncClient, database: Database, people: Personas
+) -> None:
+    # A new SQLite connection reads the whole schema before its first statement: many
+    # requests at once must not each open one to check who they are.
+    assert database.lookup is not None
+    opened = 0
+
+    def count(*_args: object) -> None:
+        nonlocal opened
+        opened += 1
+
+    event.listen(database.lookup.sync_engine, "connect", count)
+    try:
+        answers = await asyncio.gather(
+            *(client.get("/api/v1/worklist", headers=people.owner.headers) for _ in range(32))
+        )
+    finally:
+        event.remove(database.lookup.sync_engine, "connect", count)
+    assert [answer.status_code for answer in answers] == [200] * 32
+    assert opened <= 2, f"{opened} lookup connections opened for 32 sign-ins"
