@@ -16,14 +16,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from throughline.cases.rules import Status
-from throughline.models import Case, Rep
+from throughline.kit.queries import table_of
+from throughline.models import Case, CaseAttention, Rep
 
 # Built once (statements are immutable): every arrival asks it.
 _FREE_REP = (
@@ -34,6 +37,26 @@ _FREE_REP = (
     .with_for_update(skip_locked=True, key_share=True)
     .execution_options(populate_existing=True)
 )
+
+
+_RAISES: dict[str, Any] = {}
+
+
+def raise_statement(session: AsyncSession) -> Any:
+    """Insert a reason a case needs its owner, or keep the earlier due time of the one there
+    (parameters case_id, reason, since, due_at). Built once per database kind."""
+    dialect = session.get_bind().dialect.name
+    found = _RAISES.get(dialect)
+    if found is None:
+        table = table_of(CaseAttention)
+        insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+        due = case(
+            (insert.excluded.due_at < table.c.due_at, insert.excluded.due_at), else_=table.c.due_at
+        )
+        found = _RAISES[dialect] = insert.on_conflict_do_update(
+            index_elements=[table.c.case_id, table.c.reason], set_={"due_at": due}
+        )
+    return found
 
 
 async def lock_free_rep(session: AsyncSession) -> Rep | None:

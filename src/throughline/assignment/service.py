@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.util import identity_key
 
 from throughline.assignment import repository
+from throughline.assignment.repository import raise_statement
 from throughline.assignment.rules import (
     RepLoad,
     can_take_returning,
@@ -17,6 +19,7 @@ from throughline.cases.rules import Reason, is_active
 from throughline.cases.timeline import Kind, record
 from throughline.kit.actors import SYSTEM, Actor
 from throughline.models import Case, CaseAttention, Rep
+from throughline.workspace.changes import touch
 
 # Bounds the work one trigger does inside one transaction; the worker's sweep does the rest.
 MAX_PER_TRIGGER = 50
@@ -64,11 +67,17 @@ async def _give(
 async def raise_attention(
     session: AsyncSession, case: Case, reason: Reason, *, since: datetime, due_at: datetime
 ) -> None:
-    existing = await session.get(CaseAttention, (case.id, reason.value))
-    if existing is None:
-        session.add(CaseAttention(case_id=case.id, reason=reason.value, since=since, due_at=due_at))
-    else:
-        existing.due_at = min(existing.due_at, due_at)
+    """Put the case on its owner's list for ``reason``; raised again, the earlier due time
+    stands. One statement, no read (every arrival raises one)."""
+    loaded = session.identity_map.get(identity_key(CaseAttention, (case.id, reason.value)))
+    if isinstance(loaded, CaseAttention):  # read earlier in this unit of work: keep it true
+        loaded.due_at = min(loaded.due_at, due_at)
+        return
+    await session.execute(
+        raise_statement(session),
+        {"case_id": case.id, "reason": reason.value, "since": since, "due_at": due_at},
+    )
+    touch(session, cases=[case.id], reps=[case.owner_id])
 
 
 async def assign_waiting(

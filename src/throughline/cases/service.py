@@ -97,7 +97,7 @@ async def open_case(
 ) -> tuple[Case, str]:
     """Store the customer's problem, then find its owner. Returns the case and its status token."""
     kind, value = data.address()
-    customer = await customers.find_or_create(
+    customer, made = await customers.find_or_make(
         session,
         kind=kind,
         value=value,
@@ -106,7 +106,14 @@ async def open_case(
         plan_tier=data.plan_tier,
         environment=data.environment,
     )
-    past = await repository.past_cases(session, customer.id, since=now - settings.returning_window)
+    # A customer made by this very request has no past cases to ask for.
+    past = (
+        []
+        if made
+        else await repository.past_cases(
+            session, customer.id, since=now - settings.returning_window
+        )
+    )
     nonce = new_nonce()
     token = status_token(settings.resolved_secret_key(), nonce)
     case = Case(

@@ -34,6 +34,29 @@ async def find_or_create(
 
     An address already held by a customer always stays with that customer.
     """
+    customer, _made = await find_or_make(
+        session,
+        kind=kind,
+        value=value,
+        name=name,
+        now=now,
+        plan_tier=plan_tier,
+        environment=environment,
+    )
+    return customer
+
+
+async def find_or_make(
+    session: AsyncSession,
+    *,
+    kind: str,
+    value: str,
+    name: str,
+    now: datetime,
+    plan_tier: str | None = None,
+    environment: dict[str, Any] | None = None,
+) -> tuple[Customer, bool]:
+    """As :func:`find_or_create`, and whether the customer was made now (so has no past)."""
     normalized = normalize_identity(kind, value)
     customer = await repository.by_identity(session, kind, normalized)
     if customer is None:
@@ -53,7 +76,7 @@ async def find_or_create(
             {"customer_id": customer.id, "kind": kind, "value": normalized, "created_at": now},
         )
         if claimed is not None:
-            return customer
+            return customer, True
         await session.delete(customer)
         customer = await repository.by_identity(session, kind, normalized)
         if customer is None:
@@ -62,7 +85,7 @@ async def find_or_create(
         customer.plan_tier = plan_tier
     if environment:
         customer.environment = {**(customer.environment or {}), **environment}
-    return customer
+    return customer, False
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,7 @@ from throughline.customers.rules import normalize_identity
 from throughline.db import Database
 from throughline.kit.actors import SYSTEM
 from throughline.kit.errors import DomainError
+from throughline.kit.queries import insert_unless_present
 from throughline.models import (
     Case,
     FollowUp,
@@ -824,19 +825,16 @@ class _Processing:
     async def _link(self, case: Case, entry: TimelineEntry) -> None:
         if self.mail.message_id_generated or "\x00" in self.mail.message_id:
             return
-        key = message_key(self.mail.message_id)
-        exists = await self.session.scalar(
-            select(MessageLink.id).where(MessageLink.message_key == key)
+        # One statement: a Message-ID already linked (a re-delivery, our own id) stays as is.
+        await self.session.execute(
+            insert_unless_present(self.session, MessageLink, key=["message_key"], returning="id"),
+            {
+                "message_key": message_key(self.mail.message_id),
+                "message_id": _text(self.mail.message_id),
+                "case_id": case.id,
+                "direction": "in",
+                "timeline_entry_id": entry.id,
+                "inbound_message_id": self.inbound.id,
+                "created_at": self.now,
+            },
         )
-        if exists is None:
-            self.session.add(
-                MessageLink(
-                    message_key=key,
-                    message_id=_text(self.mail.message_id),
-                    case_id=case.id,
-                    direction="in",
-                    timeline_entry_id=entry.id,
-                    inbound_message_id=self.inbound.id,
-                    created_at=self.now,
-                )
-            )
