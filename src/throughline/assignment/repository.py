@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, select, update
+from sqlalchemy import bindparam, case, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
@@ -64,16 +64,29 @@ async def lock_free_rep(session: AsyncSession) -> Rep | None:
     return await session.scalar(_FREE_REP)
 
 
-async def lock_next_waiting_case(session: AsyncSession) -> Case | None:
-    """The unowned case that is due first (plan tier plays no part)."""
-    return await session.scalar(
-        select(Case)
-        .where(Case.owner_id.is_(None), Case.status != Status.RESOLVED)
-        .order_by(Case.due_at, Case.id)
-        .limit(1)
-        .with_for_update(skip_locked=True, key_share=True)
-        .execution_options(populate_existing=True)
-    )
+# Only the id: the case is most often the one this unit of work just opened, already held.
+_NEXT_WAITING = (
+    select(Case.id)
+    .where(Case.owner_id.is_(None), Case.status != Status.RESOLVED)
+    .order_by(Case.due_at, Case.id)
+    .limit(1)
+    .with_for_update(skip_locked=True, key_share=True)
+)
+
+
+async def lock_next_waiting_case(session: AsyncSession, *, held: Case | None = None) -> Case | None:
+    """The unowned case that is due first (plan tier plays no part); locked.
+
+    ``held``: a case this unit of work wrote itself (a new arrival), used as it is when it
+    is the one found rather than read again.
+    """
+    case_id = await session.scalar(_NEXT_WAITING)
+    if case_id is None:
+        return None
+    if held is not None and held.id == case_id:
+        return held
+    # Locked now, by the statement above: read it as it is now, not as the session had it.
+    return await session.get(Case, case_id, populate_existing=True)
 
 
 async def lock_queued_for(
@@ -108,27 +121,33 @@ async def lock_rep(session: AsyncSession, rep_id: int) -> Rep | None:
     )
 
 
+_REPS = table_of(Rep)
+_ADD_LOAD = (
+    update(_REPS)
+    .where(_REPS.c.id == bindparam("rep_id"))
+    .values(active_cases=_REPS.c.active_cases + bindparam("delta"))
+)
+_MARK_ASSIGNED = (
+    update(_REPS)
+    .where(_REPS.c.id == bindparam("rep_id"))
+    .values(
+        active_cases=_REPS.c.active_cases + 1,
+        last_assigned_at=bindparam("now", type_=_REPS.c.last_assigned_at.type),
+    )
+    .returning(_REPS.c.active_cases)
+)
+
+
 async def add_load(session: AsyncSession, changes: Mapping[int, int]) -> None:
     """Move reps' active-case counts, in id order so that two transactions never deadlock."""
     for rep_id in sorted(changes):
         delta = changes[rep_id]
         if delta:
-            await session.execute(
-                update(Rep)
-                .where(Rep.id == rep_id)
-                .values(active_cases=Rep.active_cases + delta)
-                .execution_options(synchronize_session=False)
-            )
+            await session.execute(_ADD_LOAD, {"rep_id": rep_id, "delta": delta})
 
 
 async def mark_assigned(session: AsyncSession, rep_id: int, now: datetime) -> None:
-    counted = await session.scalar(
-        update(Rep)
-        .where(Rep.id == rep_id)
-        .values(active_cases=Rep.active_cases + 1, last_assigned_at=now)
-        .returning(Rep.active_cases)
-        .execution_options(synchronize_session=False)
-    )
+    counted = await session.scalar(_MARK_ASSIGNED, {"rep_id": rep_id, "now": now})
     # The rep's row in this session says what the database now says (no reload needed).
     rep = session.identity_map.get(identity_key(Rep, rep_id))
     if isinstance(rep, Rep) and counted is not None:

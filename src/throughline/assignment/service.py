@@ -81,7 +81,7 @@ async def raise_attention(
 
 
 async def assign_waiting(
-    session: AsyncSession, *, now: datetime, limit: int = MAX_PER_TRIGGER
+    session: AsyncSession, *, now: datetime, limit: int = MAX_PER_TRIGGER, held: Case | None = None
 ) -> list[tuple[int, int]]:
     """Pull waiting cases into the work lists of reps with room; returns (case, rep) pairs.
 
@@ -92,7 +92,8 @@ async def assign_waiting(
     adds one case to the queue, or frees one place, allows one pull at most:
     those pass ``limit=1`` and spare the queries that would only find nothing
     more to do. Events that free many places (a shift starting, a capacity
-    raised) and the worker's sweep pull up to ``MAX_PER_TRIGGER``.
+    raised) and the worker's sweep pull up to ``MAX_PER_TRIGGER``. ``held``: the case
+    this unit of work just opened, not read again when it is the one due first.
     """
     pairs: list[tuple[int, int]] = []
     for _ in range(limit):
@@ -101,7 +102,7 @@ async def assign_waiting(
             break
         # Both rows are locked (or, on SQLite, the whole database is ours): the case
         # is still unowned and the rep still has room when we write.
-        case = await repository.lock_next_waiting_case(session)
+        case = await repository.lock_next_waiting_case(session, held=held)
         if case is None:
             break
         await repository.mark_assigned(session, rep.id, now)
@@ -132,7 +133,7 @@ async def assign_new_case(
             "(off shift or full); it waits in the queue.",
             previous_owner_id=previous_owner_id,
         )
-    await assign_waiting(session, now=now, limit=1)
+    await assign_waiting(session, now=now, limit=1, held=case)
 
 
 async def assign_returning(
@@ -164,7 +165,7 @@ async def status_changed(
     was, now_active = is_active(old_status), is_active(case.status)
     if was and not now_active:
         await repository.add_load(session, {case.owner_id: -1})
-        await assign_waiting(session, now=now, limit=1)
+        await assign_waiting(session, now=now, limit=1, held=case)
     elif now_active and not was:
         await repository.add_load(session, {case.owner_id: +1})
 
@@ -181,4 +182,4 @@ async def hand_off(
         await repository.add_load(session, changes)
     await _give(session, case, to_rep, now=now, why="hand-off", actor=actor, note=note)
     if old_owner is not None:
-        await assign_waiting(session, now=now, limit=1)
+        await assign_waiting(session, now=now, limit=1, held=case)
