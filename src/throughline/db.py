@@ -13,6 +13,7 @@ PostgreSQL needs none of this: it gets one engine and row locks.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -119,6 +120,9 @@ class Database:
     # (``SETTINGS``), so a rule deep in a service (the desk's working hours) finds the
     # desk's policy without every caller passing it.
     settings: Settings | None = None
+    _makers: dict[tuple[bool, bool], tuple[Settings | None, async_sessionmaker[AsyncSession]]] = (
+        field(default_factory=dict, repr=False)
+    )
 
     def __post_init__(self) -> None:
         if self.lookup is None:
@@ -159,15 +163,22 @@ class Database:
     def sessionmaker(
         self, *, write: bool, lookup: bool = False
     ) -> async_sessionmaker[AsyncSession]:
+        # Made once per kind (and again if the settings are swapped): every unit of work
+        # asks for one.
+        known = self._makers.get((write, lookup))
+        if known is not None and known[0] is self.settings:
+            return known[1]
         options = changes.session_options(self.hub)
         options["info"] = {**options["info"], SETTINGS: self.settings}
         engine = self.writer if write else self.lookup if lookup else self.reader
-        return async_sessionmaker(
+        maker = async_sessionmaker(
             engine,
             expire_on_commit=False,
             autoflush=True,
             **options,
         )
+        self._makers[(write, lookup)] = (self.settings, maker)
+        return maker
 
     @asynccontextmanager
     async def unit_of_work(
@@ -180,21 +191,26 @@ class Database:
         ``lookup``: a read of a few rows by key (who signed in), which on SQLite runs on
         the event loop's thread rather than paying a hop to aiosqlite's per statement.
         """
-        async with self.sessionmaker(write=write, lookup=lookup)() as session:
+        session = self.sessionmaker(write=write, lookup=lookup)()
+        try:
             if durable and self.is_sqlite:
                 await session.connection(execution_options={"durable": True})
+            yield session
+            if write:
+                await session.commit()
+        except BaseException:
             try:
-                yield session
-                if write:
-                    await session.commit()
-                # A read ends with close(), which keeps what was loaded usable after the
-                # block (rollback() would expire it). Closed here, in this task: the
-                # session's own exit closes in a task of its own, after the loop has run
-                # other requests, which meanwhile would each open a connection.
-                await session.close()
-            except BaseException:
                 await session.rollback()
-                raise
+            finally:
+                # As the session's own exit does it: a close that a cancellation cannot
+                # interrupt half-way (the connection always goes back to its pool).
+                await asyncio.shield(asyncio.ensure_future(session.close()))
+            raise
+        # A read ends with close(), which keeps what was loaded usable after the block
+        # (rollback() would expire it). Closed here, in this task, and only here: the
+        # session's own exit closes in a task of its own, after the loop has run other
+        # requests, which meanwhile would each hold a connection (and cost a task each).
+        await session.close()
 
     async def dispose(self) -> None:
         await self.hub.close()
