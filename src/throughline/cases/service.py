@@ -144,12 +144,16 @@ async def open_case(
         channel=data.channel,
     )
     await frustration.note_inbound(session, case, opening, now=now, first=True)
-    await assignment.assign_new_case(
-        session,
-        case,
-        previous_owner_id=previous_owner(past, now=now, window=settings.returning_window),
-        now=now,
-    )
+    # What is pending now (the message, its score, the customer's details) plays no part
+    # in who is free or what waits (the case itself is written): it is written with the
+    # owner's entry in one flush, after, rather than in one of its own before.
+    with session.no_autoflush:
+        await assignment.assign_new_case(
+            session,
+            case,
+            previous_owner_id=previous_owner(past, now=now, window=settings.returning_window),
+            now=now,
+        )
     await tell_customer(session, case, Notice.RECEIVED, entry=opening, now=now)
     return case, token
 
