@@ -93,6 +93,9 @@ class Worker:
             async with self.database.unit_of_work(write=False) as session:
                 candidates = await outbox.ready_ids(session, now=now, limit=batch)
             for message_id in candidates:
+                # A turn for the requests between messages: on SQLite a message's units of
+                # work run on the event loop's thread without waiting for anything.
+                await asyncio.sleep(0)
                 async with self.database.unit_of_work() as session:
                     claimed = await outbox.claim(session, message_id, worker=self.name, now=now)
                 if not claimed:
