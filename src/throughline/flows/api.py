@@ -42,7 +42,7 @@ class TooManyRequests(DomainError):
     status_code = 429
 
 
-def limit_customer_writes(request: Request) -> None:
+async def limit_customer_writes(request: Request) -> None:
     """A token bucket per client address (per process) on the routes anyone may call."""
     limiter: RateLimit | None = getattr(request.app.state, "flows_rate_limit", None)
     if limiter is None:

@@ -72,8 +72,12 @@ async def _current_rep(
 CurrentRep = Annotated[Actor, Depends(_current_rep)]
 
 
-def refuse_nul(request: Request) -> None:
-    """A NUL character in the path or query would make PostgreSQL fail, not just miss."""
+async def refuse_nul(request: Request) -> None:
+    """A NUL character in the path or query would make PostgreSQL fail, not just miss.
+
+    ``async`` like every dependency that does not block: FastAPI runs a plain ``def``
+    in a thread, a hop on every request.
+    """
     if "\x00" in request.scope["path"] or any(
         "\x00" in key or "\x00" in value for key, value in request.query_params.multi_items()
     ):

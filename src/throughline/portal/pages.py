@@ -50,7 +50,7 @@ MAX_SUBJECT = 300
 MAX_TEXT = 100_000
 
 
-def _limit_writes(request: Request) -> None:
+async def _limit_writes(request: Request) -> None:
     """Customers' page writes share the API's per-client rate (customer_requests_per_minute)."""
     if request.method != "POST":
         return
