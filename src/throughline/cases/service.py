@@ -35,6 +35,7 @@ from throughline.db import session_settings
 from throughline.kit.actors import SYSTEM, Actor
 from throughline.kit.audit import audit
 from throughline.kit.errors import Conflict, Forbidden, InvalidInput
+from throughline.kit.rows import insert_now
 from throughline.kit.security import hash_secret, new_nonce, status_token
 from throughline.models import Case, FollowUp, Rep, Step, TimelineEntry
 from throughline.policy.service import desk_calendar
@@ -132,8 +133,7 @@ async def open_case(
         created_at=now,
         updated_at=now,
     )
-    session.add(case)
-    await session.flush()
+    await insert_now(session, case)
     opening = record(
         session,
         case,

@@ -17,6 +17,7 @@ from throughline.kit.actors import Actor
 from throughline.kit.audit import audit
 from throughline.kit.errors import Conflict, InvalidInput, NotFound
 from throughline.kit.queries import insert_unless_present, valid_id
+from throughline.kit.rows import insert_now
 from throughline.models import Base, Case, Customer, Identity
 
 
@@ -67,8 +68,7 @@ async def find_or_make(
             environment=dict(environment or {}),
             created_at=now,
         )
-        session.add(customer)
-        await session.flush()
+        await insert_now(session, customer)
         # One statement that cannot fail: when another request gave the same address to a
         # customer of its own at the same moment, we lose the race politely and use theirs.
         claimed = await session.scalar(

@@ -55,28 +55,40 @@ def _owner_in_session(session: Session, case_id: int) -> int | None:
     return case.owner_id if isinstance(case, Case) else None
 
 
+def _note(session: Session, keys: set[str], row: object, *, new: bool) -> None:
+    if isinstance(row, Case):
+        keys.add(case_key(row.id))
+        owners = inspect(row).attrs.owner_id.history
+        for owner in chain(owners.added, owners.deleted, owners.unchanged):
+            if owner is not None:
+                keys.add(rep_key(owner))
+    elif isinstance(row, Rep):
+        if new or session.is_modified(row):
+            keys.add(rep_key(row.id))
+    else:
+        case_id = getattr(row, "case_id", None)
+        if isinstance(case_id, int):
+            keys.add(case_key(case_id))
+            owner = _owner_in_session(session, case_id)
+            if owner is not None:
+                keys.add(rep_key(owner))
+
+
+def inserted(session: Any, row: object) -> None:
+    """Name what a row inserted outside the ORM's flush changes (``session``: sync or async)."""
+    sync: Session = getattr(session, "sync_session", session)
+    if _HUB in sync.info:
+        _note(sync, _keys(sync.info), row, new=True)
+
+
 @event.listens_for(LiveSession, "after_flush")
 def _collect(session: Session, _context: Any) -> None:
     if _HUB not in session.info:
         return
     keys = _keys(session.info)
-    for row in chain(session.new, session.dirty, session.deleted):
-        if isinstance(row, Case):
-            keys.add(case_key(row.id))
-            owners = inspect(row).attrs.owner_id.history
-            for owner in chain(owners.added, owners.deleted, owners.unchanged):
-                if owner is not None:
-                    keys.add(rep_key(owner))
-        elif isinstance(row, Rep):
-            if session.is_modified(row) or row in session.new:
-                keys.add(rep_key(row.id))
-        else:
-            case_id = getattr(row, "case_id", None)
-            if isinstance(case_id, int):
-                keys.add(case_key(case_id))
-                owner = _owner_in_session(session, case_id)
-                if owner is not None:
-                    keys.add(rep_key(owner))
+    new = session.new
+    for row in chain(new, session.dirty, session.deleted):
+        _note(session, keys, row, new=row in new)
 
 
 @event.listens_for(LiveSession, "before_commit")

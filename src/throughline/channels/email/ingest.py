@@ -38,7 +38,7 @@ from email import policy
 from email.parser import BytesParser
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import event, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
@@ -57,7 +57,7 @@ from throughline.customers.rules import normalize_identity
 from throughline.db import Database
 from throughline.kit.actors import SYSTEM
 from throughline.kit.errors import DomainError
-from throughline.kit.queries import insert_unless_present
+from throughline.kit.queries import insert_unless_present, table_of
 from throughline.models import (
     Case,
     FollowUp,
@@ -178,15 +178,16 @@ async def store_raw(
     raise RuntimeError(f"could not store message {message_id!r}: its key keeps conflicting")
 
 
+_STORE = insert(table_of(InboundMessage)).returning(table_of(InboundMessage).c.id)
+
+
 async def _insert(database: Database, values: dict[str, Any]) -> int | None:
     """Commit a new row; None when its key is already taken."""
     try:
         # durable: the 250 that follows promises the bytes survive even a power cut.
         async with database.unit_of_work(durable=True) as session:
-            row = InboundMessage(**values)
-            session.add(row)
-            await session.flush()
-            return row.id
+            stored: int = await session.scalar(_STORE, values)
+            return stored
     except IntegrityError:
         return None
 
