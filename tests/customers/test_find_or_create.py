@@ -11,12 +11,12 @@ from throughline.db import Database
 from throughline.models import Customer, Identity, utcnow
 
 
-async def _find_or_create(database: Database, name: str) -> int:
+async def _find_or_create(database: Database, name: str) -> tuple[int, bool]:
     async with database.unit_of_work() as session:
-        customer = await customers.find_or_create(
+        customer, new = await customers.find_or_make(
             session, kind="email", value="Nia@Example.org", name=name, now=utcnow()
         )
-        return customer.id
+        return customer.id, new
 
 
 async def test_the_second_of_two_simultaneous_first_contacts_joins_the_first_customer(
@@ -24,13 +24,15 @@ async def test_the_second_of_two_simultaneous_first_contacts_joins_the_first_cus
 ) -> None:
     # The first contact's transaction has made its customer and is still open ...
     async with database.unit_of_work() as first:
-        made = await customers.find_or_create(
+        made, new = await customers.find_or_make(
             first, kind="email", value="nia@example.org", name="Nia", now=utcnow()
         )
+        assert new  # nobody had the address: made now, so no past cases to ask for
         second = asyncio.create_task(_find_or_create(database, "Nia B."))
         await asyncio.sleep(0.3)  # ... while the second waits (a row lock, or SQLite's writer)
         assert not second.done()
-    assert await asyncio.wait_for(second, timeout=10) == made.id
+    # The second finds the first's customer: not made by it, so its past counts.
+    assert await asyncio.wait_for(second, timeout=10) == (made.id, False)
     async with database.unit_of_work(write=False) as session:
         assert await session.scalar(select(func.count()).select_from(Customer)) == 1
         holders = await session.scalars(select(Identity.customer_id))

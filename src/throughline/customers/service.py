@@ -21,32 +21,6 @@ from throughline.kit.rows import insert_now
 from throughline.models import Base, Case, Customer, Identity
 
 
-async def find_or_create(
-    session: AsyncSession,
-    *,
-    kind: str,
-    value: str,
-    name: str,
-    now: datetime,
-    plan_tier: str | None = None,
-    environment: dict[str, Any] | None = None,
-) -> Customer:
-    """The customer this address belongs to; a new customer when nobody has it yet.
-
-    An address already held by a customer always stays with that customer.
-    """
-    customer, _made = await find_or_make(
-        session,
-        kind=kind,
-        value=value,
-        name=name,
-        now=now,
-        plan_tier=plan_tier,
-        environment=environment,
-    )
-    return customer
-
-
 async def find_or_make(
     session: AsyncSession,
     *,
@@ -57,7 +31,11 @@ async def find_or_make(
     plan_tier: str | None = None,
     environment: dict[str, Any] | None = None,
 ) -> tuple[Customer, bool]:
-    """As :func:`find_or_create`, and whether the customer was made now (so has no past)."""
+    """The customer this address belongs to, or a new customer when nobody has it yet; and
+    whether the customer was made now (so has no past cases).
+
+    An address already held by a customer always stays with that customer.
+    """
     normalized = normalize_identity(kind, value)
     customer = await repository.by_identity(session, kind, normalized)
     if customer is None:

@@ -114,7 +114,9 @@ async def use_link(
     email = await repository.claim_link(session, hash_secret(token), now=now)
     if email is None:
         raise LinkNotUsable()
-    customer = await customers.find_or_create(session, kind="email", value=email, name="", now=now)
+    customer, _made = await customers.find_or_make(
+        session, kind="email", value=email, name="", now=now
+    )
     session_token = secrets.token_urlsafe(32)
     session.add(
         CustomerSession(

@@ -239,7 +239,7 @@ async def submit(
     ``files`` are log files already written (filename, content_type, sha256, size)."""
     environment = report.environment.as_profile()
     email = str(report.customer.email)
-    customer = await customers.find_or_create(
+    customer, _made = await customers.find_or_make(
         session,
         kind="email",
         value=email,

@@ -175,7 +175,7 @@ async def process(
     name = row.channel.removeprefix("webhook:")
     identity = (IDENTITY_KIND, f"{name}:{message.external_user_id}")
     display = message.display_name or message.external_user_id
-    customer = await customers.find_or_create(
+    customer, _made = await customers.find_or_make(
         session, kind=identity[0], value=identity[1], name=display, now=now
     )
     # One message of a customer at a time: two first messages at once open one case.
