@@ -40,6 +40,11 @@ def locate(root: Path) -> Path:
     return Path(configured).expanduser() if configured else root / DEFAULT
 
 
+def _named(source: Path) -> str:
+    """The harness's place as the results say it: from the repository, no machine path."""
+    return os.path.relpath(source.resolve(), Path(__file__).resolve().parents[1])
+
+
 def _phase(raw: dict[str, Any]) -> dict[str, Any]:
     keys = ("requested", "done", "ok", "threads", "rps", "p50_ms", "p99_ms", "cut_by_deadline")
     return {key: raw.get(key) for key in keys}
@@ -66,7 +71,10 @@ def read_results(raw: dict[str, Any]) -> dict[str, Any]:
 def run(source: Path, workdir: Path, log: Path, args: str = ARGS) -> dict[str, Any]:
     """Copy the harness into workdir, run it once, read its results; never raises."""
     if not (source / "run.sh").is_file():
-        return {"status": f"absent: no run.sh in {source} (set {ENV_VAR})", "source": str(source)}
+        return {
+            "status": f"absent: no run.sh in {source} (set {ENV_VAR})",
+            "source": _named(source),
+        }
     copy = workdir / "peer"
     began = time.monotonic()
     try:
@@ -91,12 +99,12 @@ def run(source: Path, workdir: Path, log: Path, args: str = ARGS) -> dict[str, A
             return {
                 "status": f"failed: run.sh exited {done.returncode} after {seconds} s, "
                 f"{len(found)} results file(s); see {log}",
-                "source": str(source),
+                "source": _named(source),
             }
         result = read_results(json.loads(found[-1].read_text()))
     except (OSError, ValueError, KeyError, subprocess.TimeoutExpired) as exc:
-        return {"status": f"failed: {type(exc).__name__}: {exc}", "source": str(source)}
-    return {**result, "seconds": seconds, "args": args, "source": str(source)}
+        return {"status": f"failed: {type(exc).__name__}: {exc}", "source": _named(source)}
+    return {**result, "seconds": seconds, "args": args, "source": _named(source)}
 
 
 def _ratio(ours: float | None, theirs: float | None) -> float | None:
