@@ -53,6 +53,8 @@ class NewCase:
     environment: dict[str, Any] = field(default_factory=dict)
     # (kind, value) when the customer writes without an email, e.g. ("webhook", "chat:u42").
     identity: tuple[str, str] | None = None
+    # More for the opening message's entry (a mail's headers and whole text).
+    entry_data: dict[str, Any] = field(default_factory=dict)
 
     def address(self) -> tuple[str, str]:
         if self.identity is not None:
@@ -142,6 +144,7 @@ async def open_case(
         now=now,
         body=data.body,
         channel=data.channel,
+        **data.entry_data,
     )
     await frustration.note_inbound(session, case, opening, now=now, first=True)
     # What is pending now (the message, its score, the customer's details) plays no part
@@ -372,11 +375,21 @@ async def customer_message(
     settings: Settings,
     now: datetime,
     channel: str | None = None,
+    entry_data: dict[str, Any] | None = None,
 ) -> None:
-    """A customer wrote: stored first, then the case goes back on its owner's list."""
+    """A customer wrote: stored first, then the case goes back on its owner's list.
+
+    ``entry_data``: more for the message's entry (a mail's headers and whole text)."""
     actor = Actor.of_customer(case.customer_id)
     entry = record(
-        session, case, Kind.MESSAGE_IN, actor, now=now, body=body, channel=channel or case.channel
+        session,
+        case,
+        Kind.MESSAGE_IN,
+        actor,
+        now=now,
+        body=body,
+        channel=channel or case.channel,
+        **(entry_data or {}),
     )
     await frustration.note_inbound(session, case, entry, now=now)
     case.contact_count += 1

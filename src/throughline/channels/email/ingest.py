@@ -598,6 +598,7 @@ class _Processing:
                 body=self._body(),
                 name=_text(mail.from_name or "", 200) or self.sender,
                 email=self.sender,
+                entry_data=self._described(),
             ),
             settings=self.settings,
             now=self.now,
@@ -614,6 +615,7 @@ class _Processing:
             settings=self.settings,
             now=self.now,
             channel=CHANNEL,
+            entry_data=self._described(),
         )
         await self._keep(case, await self._message_entry(case))
         self.inbound.customer_id = case.customer_id
@@ -624,6 +626,7 @@ class _Processing:
             case,
             f"Email from {self.sender}, who is not this case's customer, in reply to this "
             f"case's mail. Not shown to the customer:\n\n{self._body()}",
+            **self._described(),
         )
         await self._keep(case, entry)
         if case.owner_id is not None:
@@ -754,8 +757,36 @@ class _Processing:
         assert entry is not None, "the case service wrote no message entry"
         return entry
 
+    def _described(self) -> dict[str, Any]:
+        """What the message's entry says of the mail; its attachments once they are stored.
+
+        Given to the service that writes the entry, so the entry is written once with it
+        (not inserted, then rewritten with the whole text again)."""
+        mail = self.mail
+        full_text = _text(mail.full_text)
+        html = _text(mail.html_sanitised) if mail.html_sanitised else None
+        return {
+            "email": _clean_json(
+                {
+                    "inbound_id": self.inbound.id,
+                    "message_id": mail.message_id,
+                    "from": self.sender,
+                    "from_name": mail.from_name,
+                    "to": list(mail.to_addresses),
+                    "cc": list(mail.cc_addresses),
+                    "subject": mail.subject,
+                    "date": mail.date.isoformat() if mail.date else None,
+                    "full_text": full_text[:_MAX_KEPT_TEXT],
+                    "html": html[:_MAX_KEPT_TEXT] if html else None,
+                    "truncated": len(full_text) > _MAX_KEPT_TEXT
+                    or (html is not None and len(html) > _MAX_KEPT_TEXT),
+                }
+            ),
+            "attachments": [],
+        }
+
     async def _keep(self, case: Case, entry: TimelineEntry) -> None:
-        """Attachments, the whole message and the Message-ID, tied to ``entry``."""
+        """Attachments and the Message-ID, tied to ``entry`` (written with ``_described``)."""
         mail, settings = self.mail, self.settings
         files: list[dict[str, Any]] = []
         for n, attachment in enumerate(mail.attachments):
@@ -779,48 +810,30 @@ class _Processing:
             files.append({"stored": stored, "over_count": over_count})
         if files:
             await self.session.flush()
-        full_text = _text(mail.full_text)
-        html = _text(mail.html_sanitised) if mail.html_sanitised else None
-        entry.data = {
-            **(entry.data or {}),
-            "email": _clean_json(
-                {
-                    "inbound_id": self.inbound.id,
-                    "message_id": mail.message_id,
-                    "from": self.sender,
-                    "from_name": mail.from_name,
-                    "to": list(mail.to_addresses),
-                    "cc": list(mail.cc_addresses),
-                    "subject": mail.subject,
-                    "date": mail.date.isoformat() if mail.date else None,
-                    "full_text": full_text[:_MAX_KEPT_TEXT],
-                    "html": html[:_MAX_KEPT_TEXT] if html else None,
-                    "truncated": len(full_text) > _MAX_KEPT_TEXT
-                    or (html is not None and len(html) > _MAX_KEPT_TEXT),
-                }
-            ),
-            "attachments": [
-                {
-                    "file_id": item["stored"].id,
-                    "filename": item["stored"].filename,
-                    "content_type": item["stored"].content_type,
-                    "size": item["stored"].size,
-                    "inline": item["stored"].is_inline,
-                    "content_id": item["stored"].content_id,
-                    "kept": not item["stored"].too_large,
-                    "not_kept_because": (
-                        None
-                        if not item["stored"].too_large
-                        else (
-                            f"more than {settings.max_attachments} attachments"
-                            if item["over_count"]
-                            else f"larger than {settings.max_attachment_bytes} bytes"
-                        )
-                    ),
-                }
-                for item in files
-            ],
-        }
+            entry.data = {
+                **(entry.data or {}),
+                "attachments": [
+                    {
+                        "file_id": item["stored"].id,
+                        "filename": item["stored"].filename,
+                        "content_type": item["stored"].content_type,
+                        "size": item["stored"].size,
+                        "inline": item["stored"].is_inline,
+                        "content_id": item["stored"].content_id,
+                        "kept": not item["stored"].too_large,
+                        "not_kept_because": (
+                            None
+                            if not item["stored"].too_large
+                            else (
+                                f"more than {settings.max_attachments} attachments"
+                                if item["over_count"]
+                                else f"larger than {settings.max_attachment_bytes} bytes"
+                            )
+                        ),
+                    }
+                    for item in files
+                ],
+            }
         await self._link(case, entry)
 
     async def _link(self, case: Case, entry: TimelineEntry) -> None:
