@@ -268,6 +268,12 @@ async def test_a_reply_to_our_mail_threads_by_in_reply_to(
     case = await case_json(client, people, case_id)
     messages = [e for e in case["timeline"] if e["kind"] == "message_in"]
     assert [m["body"] for m in messages][-1] == "Restarting did not help."  # quote stripped
+    # The whole mail is kept on the reply's entry too (quote included), and no attachments.
+    kept = messages[-1]["data"]
+    assert "Please restart it." in kept["email"]["full_text"]
+    assert kept["email"]["inbound_id"] == row.id
+    assert kept["attachments"] == []
+    assert "frustration" in kept  # the score written with it
     assert case["contact_count"] == 2
     assert await count(database, Case) == 1
 
@@ -359,6 +365,7 @@ async def test_a_reply_from_someone_else_on_the_thread_is_an_internal_note(
     assert note["internal"] is True
     assert "ken@example.org" in note["body"]
     assert "floor 2" in note["body"]
+    assert note["data"]["email"]["from"] == "ken@example.org"  # the mail, kept on the note
     assert case["contact_count"] == 1  # it does not speak for the customer
     assert await deliveries(database) == before
     assert await count(database, Customer, Customer.email == "ken@example.org") == 0

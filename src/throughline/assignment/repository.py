@@ -19,13 +19,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, case, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from throughline.cases.rules import Status
-from throughline.kit.queries import table_of
+from throughline.kit.queries import table_of, upsert_insert
 from throughline.models import Case, CaseAttention, Rep
 
 # Built once (statements are immutable): every arrival asks it.
@@ -49,7 +48,7 @@ def raise_statement(session: AsyncSession) -> Any:
     found = _RAISES.get(dialect)
     if found is None:
         table = table_of(CaseAttention)
-        insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+        insert = upsert_insert(dialect)(table)
         due = case(
             (insert.excluded.due_at < table.c.due_at, insert.excluded.due_at), else_=table.c.due_at
         )

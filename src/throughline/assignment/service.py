@@ -165,7 +165,7 @@ async def status_changed(
     was, now_active = is_active(old_status), is_active(case.status)
     if was and not now_active:
         await repository.add_load(session, {case.owner_id: -1})
-        await assign_waiting(session, now=now, limit=1, held=case)
+        await assign_waiting(session, now=now, limit=1)
     elif now_active and not was:
         await repository.add_load(session, {case.owner_id: +1})
 
@@ -182,4 +182,4 @@ async def hand_off(
         await repository.add_load(session, changes)
     await _give(session, case, to_rep, now=now, why="hand-off", actor=actor, note=note)
     if old_owner is not None:
-        await assign_waiting(session, now=now, limit=1, held=case)
+        await assign_waiting(session, now=now, limit=1)

@@ -36,6 +36,11 @@ def table_of(model: type[Any]) -> Table:
     return table
 
 
+def upsert_insert(dialect: str) -> Any:
+    """The ``insert`` of a database kind that has ``on_conflict_do_nothing/_update``."""
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
 def insert_unless_present(
     session: AsyncSession, model: type[Any], *, key: list[str], returning: str = ""
 ) -> Any:
@@ -51,7 +56,7 @@ def insert_unless_present(
     dialect = session.get_bind().dialect.name
     found = _INSERTS.get((dialect, model, tuple(key), returning))
     if found is None:
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        insert = upsert_insert(dialect)
         if returning:
             table = table_of(model)
             found = (

@@ -28,13 +28,15 @@ def _values(row: Any) -> dict[str, Any]:
     for attribute in mapper.column_attrs:
         column = attribute.columns[0]
         if attribute.key in given:
-            value = given[attribute.key]
-        elif column.primary_key:
+            values[column.key] = given[attribute.key]
+            continue
+        if column.primary_key:
             continue  # the database numbers it
-        elif column.default is not None and column.default.is_scalar:
-            value = column.default.arg
-        elif column.default is not None and column.default.is_callable:
-            value = column.default.arg(None)  # wrapped by SQLAlchemy to take a context
+        default = column.default
+        if default is not None and default.is_scalar:
+            value = default.arg
+        elif default is not None and default.is_callable:
+            value = default.arg(None)  # wrapped by SQLAlchemy to take a context
         else:
             value = None
         setattr(row, attribute.key, value)  # the object says what the database holds
